@@ -1,0 +1,57 @@
+# Pilot Workbench. `make help` lists the targets.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+KERNEL := pilot-workbench
+
+.PHONY: help setup report test test-fast lab lint format bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
+	  awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# Reinstall only when the project's dependencies change.
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Pilot Workbench" >/dev/null
+	@touch $(STAMP)
+
+setup: $(STAMP) ## create .venv, install the project and the Jupyter kernel (only when pyproject.toml changed)
+
+report: setup ## run the main job on the demo data: reports/index.html
+	$(BIN)/workbench report
+
+test: setup ## run the whole test suite
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
+
+test-fast: setup ## run the tests that need no notebook execution
+	$(BIN)/python -m pytest -m "not slow"
+
+lab: setup ## open JupyterLab on notebooks/ with the pilot-workbench kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+lint: setup ## ruff lint and format check (code and notebooks)
+	$(BIN)/ruff check src tests benchmarks notebooks
+	$(BIN)/ruff format --check src tests benchmarks notebooks
+
+format: setup ## apply ruff fixes and formatting
+	$(BIN)/ruff check --fix src tests benchmarks notebooks
+	$(BIN)/ruff format src tests benchmarks notebooks
+
+bench: setup ## run the benchmarks (minutes; installs the comparison packages)
+	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+	$(BIN)/python benchmarks/ingest.py
+	$(BIN)/python benchmarks/methods.py
+	$(BIN)/python benchmarks/batch.py
+
+clean: ## remove generated data, reports and caches (keeps .venv and raw data you added)
+	rm -rf data/processed/* reports/* .pytest_cache .ruff_cache
+	git checkout -- data/processed/README.md reports/README.md 2>/dev/null || true

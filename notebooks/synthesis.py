@@ -1,0 +1,52 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#   kernelspec:
+#     display_name: Pilot Workbench
+#     language: python
+#     name: pilot-workbench
+# ---
+
+# %% [markdown]
+# # Synthesis: effects across pilot regions
+#
+# Each region's primary effect (Callaway & Sant'Anna) pooled per outcome with a random-effects
+# meta-analysis (REML, Knapp-Hartung intervals). Heterogeneity tells whether the pilot works
+# about equally everywhere or depends on the region.
+
+# %% tags=["parameters"]
+reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
+regions: list = []  # region ids to pool; empty = every sub-folder with a results.json
+language: str = "en"  # report language: "en" or "nl"
+study_name: str = "Pilot evaluation"  # shown in the report header
+
+# %% tags=["remove-cell"]
+from pathlib import Path
+
+from IPython.display import Markdown, display
+
+from analysis.evaluation.findings import outcome_label
+from analysis.evaluation.profile import show
+from analysis.evaluation.synthesis import collect_results, describe_pooled, pool_outcomes
+
+assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
+folder = Path(reports_dir)
+region_ids = list(regions) or sorted(p.parent.name for p in folder.glob("*/results.json"))
+results = collect_results(folder, region_ids)
+pooled = pool_outcomes(results) if not results.empty else {}
+
+# %% [markdown]
+# ## Pooled effects per outcome
+
+# %% tags=["remove-input"]
+if not pooled:
+    display(Markdown("Fewer than two regions have effect estimates: nothing to pool."))
+for outcome, fit in pooled.items():
+    display(Markdown(f"### {outcome_label(outcome, language).capitalize()}"))
+    ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
+    display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
+    show(fit.forest_plot())

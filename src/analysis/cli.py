@@ -1,0 +1,163 @@
+"""The ``workbench`` command line: demo data, ingest, region runs, full report.
+
+Every user mistake ends with a one-paragraph message and exit code 2, never a
+traceback; see :class:`analysis.errors.WorkbenchError`.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import typer
+from rich.console import Console
+
+from analysis.config import StudyConfig, load_config
+from analysis.errors import WorkbenchError
+
+app = typer.Typer(
+    help="Pilot Workbench: evaluate primary-care pilots region by region.\n\n"
+    "`workbench report` runs the whole job (demo data if data/raw is empty, ingest, one "
+    "evaluation report per pilot region, synthesis, reports/index.html).",
+    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+)
+console = Console(stderr=True, highlight=False)
+F = TypeVar("F", bound=Callable[..., object])
+EXIT_USER_ERROR = 2
+
+
+def user_errors_exit_2(command: F) -> F:
+    """Turn a :class:`WorkbenchError` into a clear message and exit code 2."""
+
+    @functools.wraps(command)
+    def wrapper(*args: object, **kwargs: object) -> object:
+        try:
+            return command(*args, **kwargs)
+        except WorkbenchError as exc:
+            console.print(f"[bold red]error:[/] {exc}")
+            raise typer.Exit(EXIT_USER_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _config() -> StudyConfig:
+    return load_config()
+
+
+@app.command()
+@user_errors_exit_2
+def demo(
+    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")]
+    = 42,
+    scale: Annotated[str, typer.Option(help="'small' (minutes, used by `make report`) or "
+                                       "'national' (about 50 million contacts, benchmarks).")]
+    = "small",
+    out: Annotated[Path | None, typer.Option(help="Output folder [default: data/raw of the "
+                                             "study configuration].")] = None,
+) -> None:
+    """Write the synthetic demo data set (NL and BE pilots with known effects)."""
+    from analysis.data.demo import generate_demo
+
+    if scale not in ("small", "national"):
+        raise WorkbenchError(f"--scale {scale!r} is not known. Fix: use 'small' or 'national'")
+    target = out or _config().raw_dir
+    generate_demo(target, seed=seed, scale=scale)  # type: ignore[arg-type]
+    console.print(f"demo data written to {target} (ground truth: {target / 'ground_truth.json'})")
+
+
+@app.command()
+@user_errors_exit_2
+def ingest(
+    raw: Annotated[Path | None, typer.Option(help="Raw data folder [default: from "
+                                             "workbench.toml].")] = None,
+    out: Annotated[Path | None, typer.Option(help="Processed data folder [default: from "
+                                             "workbench.toml].")] = None,
+) -> None:
+    """Validate the raw tables and build the practice x month and region x month panels."""
+    from analysis.data.ingest import ingest as run_ingest
+
+    raw_dir, out_dir = raw, out
+    if raw_dir is None or out_dir is None:
+        config = _config()
+        raw_dir, out_dir = raw_dir or config.raw_dir, out_dir or config.processed_dir
+    summary = run_ingest(raw_dir, out_dir)
+    console.print(f"processed data written to {out_dir}: {summary}")
+
+
+def _region_selection(regions: str | None) -> str | tuple[str, ...] | None:
+    if regions is None or regions in ("all", "pilots"):
+        return regions
+    return tuple(r.strip() for r in regions.split(",") if r.strip())
+
+
+@app.command()
+@user_errors_exit_2
+def run(
+    regions: Annotated[str | None, typer.Option(help="'pilots', 'all' or comma-separated "
+                                                "region ids [default: from workbench.toml].")]
+    = None,
+    notebook: Annotated[str | None, typer.Option(help="Notebook in notebooks/ to run per region "
+                                                 "[default: from workbench.toml].")] = None,
+    workers: Annotated[int | None, typer.Option(help="Parallel local processes (or Dask "
+                                                "workers with --scheduler local) [default: "
+                                                "number of cores].")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address "
+                                                  "(tcp://HOST:PORT), or 'local' to start a "
+                                                  "LocalCluster.")] = None,
+    force: Annotated[bool, typer.Option("--force", help="Run regions even when cached.")] = False,
+    only_failed: Annotated[bool, typer.Option("--only-failed", help="Rerun only the regions "
+                                              "whose last run failed.")] = False,
+) -> None:
+    """Execute the evaluation notebook once per region (cached, parallel, failures isolated)."""
+    from analysis import pipeline
+
+    config = _config().with_overrides(regions=_region_selection(regions), notebook=notebook,
+                                      workers=workers)
+    result = pipeline.run_regions(config, scheduler=scheduler, force=force,
+                                  only_failed=only_failed)
+    _finish(result)
+
+
+@app.command()
+@user_errors_exit_2
+def report(
+    workers: Annotated[int | None, typer.Option(help="Parallel local processes [default: "
+                                                "number of cores].")] = None,
+    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'.")]
+    = None,
+    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, ignoring caches.")]
+    = False,
+) -> None:
+    """The whole job: demo data if data/raw is empty, ingest, all pilot regions, synthesis, index."""
+    from analysis import pipeline
+
+    config = _config().with_overrides(workers=workers)
+    result = pipeline.build_reports(config, scheduler=scheduler, force=force)
+    console.print(f"landing page: {config.reports_dir / 'index.html'}")
+    _finish(result)
+
+
+def _finish(result: object) -> None:
+    from analysis.reporting.progress import summary_table
+
+    outcomes = result.outcomes  # type: ignore[attr-defined]
+    console.print(summary_table(outcomes))
+    failed = [o.region_id for o in outcomes if o.status == "failed"]
+    if failed:
+        console.print(f"[bold red]{len(failed)} run(s) failed:[/] {', '.join(failed)}. "
+                      "Their executed notebooks (failing cell marked) are under reports/_executed/;"
+                      " rerun them with `workbench run --only-failed`.")
+        raise typer.Exit(1)
+
+
+def main() -> None:  # pragma: no cover - console-script entry point
+    """Entry point of the ``workbench`` console script."""
+    app(prog_name="workbench")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
+

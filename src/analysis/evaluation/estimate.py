@@ -1,0 +1,200 @@
+"""Effects per outcome with the method that fits the region's design.
+
+=================  ============================================================
+design             methods
+=================  ============================================================
+``staggered``      ``att_gt`` (primary) and ``twfe`` on pilot vs comparison practices
+``single_start``   ``att_gt`` (primary) and ``twfe``; ``its`` on the pilot practices'
+                   series; ``synthetic_control`` of the region against comparison regions
+``descriptive``    none (no intervention or no comparison practices)
+=================  ============================================================
+
+Rate and count outcomes are reported as ratios (effect / counterfactual);
+shares as differences in percentage points.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from analysis.evaluation.load import RegionData
+from analysis.methods import att_gt, its, synthetic_control, twfe
+from analysis.reporting.files import atomic_write_json
+
+Scale = Literal["ratio", "difference"]
+
+#: Rate outcome -> the count it is built from (for the count model of ``its``).
+RATE_COUNTS = {
+    "referral_rate_medical_specialist": "referrals_medical_specialist",
+    "referral_rate_physiotherapy": "referrals_physiotherapy",
+    "referral_rate_mental_health": "referrals_mental_health",
+    "referral_rate_social_welfare": "referrals_social_welfare",
+    "contact_rate": "contacts",
+    "gp_contact_rate": "gp_contacts",
+    "nurse_contact_rate": "nurse_contacts",
+    "telephone_contact_rate": "telephone_contacts",
+    "e_consult_rate": "e_consults",
+    "prescription_rate": "prescriptions",
+}
+
+
+@dataclass(frozen=True)
+class Effect:
+    """One estimated effect, as written to ``results.json``."""
+
+    outcome: str
+    method: str
+    estimate: float
+    ci_low: float | None
+    ci_high: float | None
+    scale: Scale
+    n_practices: int
+    primary: bool = False
+
+
+@dataclass
+class Evaluation:
+    """Effects of one region plus the fitted results for plots."""
+
+    design: str
+    effects: list[Effect] = field(default_factory=list)
+    fits: dict[tuple[str, str], Any] = field(default_factory=dict)
+
+
+def outcome_scale(outcome: str) -> Scale:
+    """``difference`` for shares, ``ratio`` for counts and rates."""
+    return "difference" if outcome.endswith("_share") else "ratio"
+
+
+def month_index(months: pd.Series) -> pd.Series:
+    """Months as consecutive integers (year * 12 + month), so 0 can mean 'never'."""
+    months = pd.to_datetime(months)
+    return months.dt.year * 12 + months.dt.month
+
+
+def did_frame(data: RegionData, outcome: str) -> pd.DataFrame:
+    """Pilot and comparison practice-months with integer ``period`` and ``cohort``."""
+    panel = pd.concat([data.pilot_practices, data.comparison_practices])
+    frame = panel[["practice_id", "month", outcome, "first_treated_month"]].copy()
+    frame["period"] = month_index(frame["month"])
+    frame["cohort"] = month_index(frame["first_treated_month"]).fillna(0).astype(int)
+    frame["treated"] = ((frame["cohort"] > 0) & (frame["period"] >= frame["cohort"])).astype(int)
+    return frame.dropna(subset=[outcome])
+
+
+def _as_scale(att: float, low: float, high: float, treated_mean: float, scale: Scale
+              ) -> tuple[float, float, float]:
+    """Express a level effect as a ratio to the counterfactual mean of the treated."""
+    if scale == "difference":
+        return att, low, high
+    counterfactual = treated_mean - np.array([att, low, high])
+    ratio = treated_mean / counterfactual
+    return float(ratio[0]), float(ratio[1]), float(ratio[2])
+
+
+def _treated_post_mean(frame: pd.DataFrame, outcome: str) -> float:
+    return float(frame.loc[frame["treated"] == 1, outcome].mean())
+
+
+def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
+    frame = did_frame(data, outcome)
+    scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
+    mean1 = _treated_post_mean(frame, outcome)
+    cs = att_gt(frame, outcome=outcome, unit="practice_id", time="period", cohort="cohort",
+                control="never_treated", method="reg")
+    overall = cs.aggregate("simple").overall
+    est = _as_scale(overall.estimate, overall.ci_low, overall.ci_high, mean1, scale)
+    evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
+    evaluation.fits[(outcome, "att_gt")] = cs
+    tw = twfe(frame, outcome=outcome, unit="practice_id", time="period", treated="treated")
+    row = tw.effects.iloc[0]
+    est = _as_scale(row["estimate"], row["ci_low"], row["ci_high"], mean1, scale)
+    evaluation.effects.append(Effect(outcome, "twfe", *est, scale, n))
+    evaluation.fits[(outcome, "twfe")] = tw
+
+
+def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
+    count = RATE_COUNTS.get(outcome)
+    if count is None or count not in data.panel.columns:
+        return
+    pilots = data.pilot_practices
+    series = pilots.groupby("month", as_index=False)[[count, "list_size"]].sum()
+    series["time"] = np.arange(1, len(series) + 1)
+    series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
+    series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
+    fit = its(series, outcome=count, time="time", intervention="intervention",
+              offset="list_size", family="quasipoisson", harmonics=2, period=12)
+    step = fit.effects.set_index("term").loc["step"]
+    evaluation.effects.append(Effect(outcome, "its", float(step["ratio"]),
+                                     float(step["ratio_ci_low"]), float(step["ratio_ci_high"]),
+                                     "ratio", pilots["practice_id"].nunique()))
+    evaluation.fits[(outcome, "its")] = fit
+
+
+def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
+    panel = data.panel
+    regions = panel.groupby(["region_id", "month"], as_index=False)[outcome].mean()
+    if regions["region_id"].nunique() < 3:
+        return
+    regions["period"] = month_index(regions["month"])
+    start = int(month_index(pd.Series(data.start_months[:1])).iloc[0])
+    fit = synthetic_control(regions, unit="region_id", time="period", outcome=outcome,
+                            treated_unit=data.region_id, start=start)
+    post = fit.gap.index >= start
+    treated = regions[regions["region_id"] == data.region_id].set_index("period")[outcome]
+    gap, treated_mean = float(fit.gap[post].mean()), float(treated[post].mean())
+    scale = outcome_scale(outcome)
+    est = _as_scale(gap, gap, gap, treated_mean, scale)[0]
+    evaluation.effects.append(Effect(outcome, "synthetic_control", est, None, None, scale,
+                                     data.pilot_practices["practice_id"].nunique()))
+    evaluation.fits[(outcome, "synthetic_control")] = fit
+
+
+def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
+    """Estimate the effect of the region's pilot on each outcome.
+
+    Parameters
+    ----------
+    data
+        From :func:`analysis.evaluation.load_region`.
+    outcomes
+        Columns of the practice-month panel.
+
+    Returns
+    -------
+    Evaluation
+        ``effects`` (one :class:`Effect` per outcome and method) and ``fits``.
+    """
+    evaluation = Evaluation(design=data.design)
+    if data.design == "descriptive":
+        return evaluation
+    for outcome in outcomes:
+        if outcome not in data.panel.columns:
+            raise ValueError(f"outcome {outcome!r} is not a column of the practice-month panel")
+        _did_effects(data, outcome, evaluation)
+        if data.design == "single_start":
+            _its_effect(data, outcome, evaluation)
+            _synth_effect(data, outcome, evaluation)
+    return evaluation
+
+
+def results_table(evaluation: Evaluation) -> pd.DataFrame:
+    """The effects as a table, one row per outcome and method."""
+    columns = list(Effect.__dataclass_fields__)
+    return pd.DataFrame([asdict(e) for e in evaluation.effects], columns=columns)
+
+
+def _clean(value: object) -> object:
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
+def write_results(evaluation: Evaluation, path: Path | str = "results.json") -> Path:
+    """Write ``results.json``: a list of effects with their intervals (atomically)."""
+    records = [{k: _clean(v) for k, v in asdict(e).items()} for e in evaluation.effects]
+    return atomic_write_json(Path(path), records)

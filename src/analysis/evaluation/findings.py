@@ -1,0 +1,83 @@
+"""Findings in words, generated from the estimates (English and Dutch)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Literal
+
+from analysis.evaluation.estimate import Effect
+
+Language = Literal["en", "nl"]
+
+OUTCOME_LABELS: dict[str, dict[str, str]] = {
+    "referral_rate_medical_specialist": {"en": "referrals to medical specialists",
+                                         "nl": "verwijzingen naar de medisch specialist"},
+    "referral_rate_physiotherapy": {"en": "referrals to physiotherapy",
+                                    "nl": "verwijzingen naar de fysiotherapeut"},
+    "referral_rate_mental_health": {"en": "referrals to mental-health care",
+                                    "nl": "verwijzingen naar de ggz"},
+    "referral_rate_social_welfare": {"en": "referrals to social and welfare services",
+                                     "nl": "verwijzingen naar sociaal domein en welzijn"},
+    "gp_contact_rate": {"en": "GP contacts", "nl": "contacten met de huisarts"},
+    "contact_rate": {"en": "all practice contacts", "nl": "alle praktijkcontacten"},
+    "nurse_contact_rate": {"en": "practice-nurse contacts",
+                           "nl": "contacten met de praktijkondersteuner"},
+    "telephone_contact_rate": {"en": "telephone contacts", "nl": "telefonische contacten"},
+    "e_consult_rate": {"en": "e-consults", "nl": "e-consulten"},
+    "non_gp_contact_share": {"en": "share of contacts not with the GP",
+                             "nl": "aandeel contacten niet met de huisarts"},
+    "e_consult_share": {"en": "share of e-consults", "nl": "aandeel e-consulten"},
+}
+
+TEXT = {
+    "en": {"up": "rose", "down": "fell", "by": "by", "ci": "95% interval",
+           "to": "to", "sure": "The interval excludes no change: the data support a real effect.",
+           "unsure": "The interval includes no change: the data cannot tell an effect from chance.",
+           "none": "No effect estimates: this region has no intervention with a comparison group "
+                   "in the data, so the report is descriptive.",
+           "pp": "percentage points", "versus": "in the pilot practices compared with the "
+           "counterfactual built from comparison practices"},
+    "nl": {"up": "stegen", "down": "daalden", "by": "met", "ci": "95%-interval",
+           "to": "tot", "sure": "Het interval sluit 'geen verandering' uit: de gegevens wijzen op "
+           "een echt effect.",
+           "unsure": "Het interval omvat 'geen verandering': de gegevens kunnen een effect niet "
+                     "van toeval onderscheiden.",
+           "none": "Geen effectschattingen: deze regio heeft geen interventie met een "
+                   "vergelijkingsgroep in de gegevens; het rapport is beschrijvend.",
+           "pp": "procentpunt", "versus": "in de pilotpraktijken ten opzichte van het "
+           "tegenfeitelijke verloop volgens de vergelijkingspraktijken"},
+}
+
+
+def outcome_label(outcome: str, language: Language = "en") -> str:
+    """Readable name of a panel column."""
+    return OUTCOME_LABELS.get(outcome, {}).get(language, outcome.replace("_", " "))
+
+
+def describe_effect(effect: Effect, language: Language = "en") -> str:
+    """One sentence on size, direction and interval, and one on how sure we are."""
+    t = TEXT[language]
+    label = outcome_label(effect.outcome, language)
+    if effect.scale == "ratio":
+        change, low, high = (100 * (v - 1) for v in (effect.estimate, effect.ci_low,
+                                                      effect.ci_high))
+        size = f"{abs(change):.0f}%"
+        interval = f"{t['ci']} {low:+.0f}% {t['to']} {high:+.0f}%"
+        null = 1.0
+    else:
+        change, low, high = (100 * v for v in (effect.estimate, effect.ci_low, effect.ci_high))
+        size = f"{abs(change):.1f} {t['pp']}"
+        interval = f"{t['ci']} {low:+.1f} {t['to']} {high:+.1f}"
+        null = 0.0
+    direction = t["up"] if change > 0 else t["down"]
+    sure = t["sure"] if not (effect.ci_low <= null <= effect.ci_high) else t["unsure"]
+    return f"**{label.capitalize()}** {direction} {t['by']} {size} {t['versus']} ({interval}). " \
+           f"{sure}"
+
+
+def describe_effects(effects: Sequence[Effect], language: Language = "en") -> str:
+    """Markdown bullet list of the primary effects, one per outcome."""
+    primary = [e for e in effects if e.primary and e.ci_low is not None]
+    if not primary:
+        return TEXT[language]["none"]
+    return "\n".join(f"- {describe_effect(e, language)}" for e in primary)

@@ -1,0 +1,83 @@
+"""Descriptive parts of a region report: profile table, trends, timeline, caveats."""
+
+from __future__ import annotations
+
+import pandas as pd
+from matplotlib.figure import Figure
+
+from analysis.evaluation.disclosure import suppress_small_counts
+from analysis.evaluation.findings import Language, outcome_label
+from analysis.evaluation.load import RegionData
+
+
+def region_profile(data: RegionData, *, threshold: int = 10) -> pd.DataFrame:
+    """Practices, listed patients and FTE per year, pilot and comparison practices.
+
+    Counts below ``threshold`` are suppressed.
+    """
+    panel = data.panel.assign(
+        year=pd.to_datetime(data.panel["month"]).dt.year,
+        group=lambda d: d["first_treated_month"].notna().map({True: "pilot", False: "comparison"}),
+    )
+    fte = [c for c in ("gp_fte", "nurse_fte") if c in panel.columns]
+    yearly = (panel.groupby(["group", "year", "month"])
+              .agg(practices=("practice_id", "nunique"), listed_patients=("list_size", "sum"),
+                   **{c: (c, "sum") for c in fte})
+              .groupby(["group", "year"]).mean().round(1).reset_index())
+    yearly["practices"] = yearly["practices"].round().astype(int)
+    return suppress_small_counts(yearly, ["listed_patients"], threshold=threshold)
+
+
+def plot_trends(data: RegionData, outcome: str, language: Language = "en") -> Figure:
+    """Monthly mean of ``outcome`` in pilot and comparison practices, starts marked."""
+    fig = Figure(figsize=(8, 3.2))
+    ax = fig.subplots()
+    names = {"en": ("pilot practices", "comparison practices"),
+             "nl": ("pilotpraktijken", "vergelijkingspraktijken")}[language]
+    for frame, name in ((data.pilot_practices, names[0]), (data.comparison_practices, names[1])):
+        if not frame.empty:
+            series = frame.groupby("month")[outcome].mean()
+            ax.plot(pd.to_datetime(series.index), series.to_numpy(), label=name)
+    for start in data.start_months:
+        ax.axvline(pd.Timestamp(start), color="grey", linestyle="--", linewidth=1)
+    ax.set_title(outcome_label(outcome, language).capitalize())
+    ax.set_ylabel(outcome.replace("_", " "))
+    ax.legend(frameon=False)
+    fig.tight_layout()
+    return fig
+
+
+def intervention_timeline(data: RegionData) -> pd.DataFrame:
+    """Interventions of the region: start, end and number of practices."""
+    if data.interventions.empty:
+        return pd.DataFrame(columns=["intervention", "start", "end", "practices"])
+    return (data.interventions.groupby("intervention")
+            .agg(start=("start_date", "min"), end=("end_date", "max"),
+                 practices=("practice_id", "nunique")).reset_index())
+
+
+def action_log(data: RegionData) -> pd.DataFrame:
+    """The region's action-research events (PDSA cycles etc.), newest last."""
+    columns = [c for c in ("date", "kind", "text") if c in data.events.columns]
+    return data.events[columns].sort_values("date").reset_index(drop=True)
+
+
+def data_caveats(data: RegionData) -> list[str]:
+    """Plain-language caveats for this region from the quality report and the loading."""
+    notes = []
+    if data.dropped_practices:
+        notes.append(f"{len(data.dropped_practices)} practice(s) left out of the effect estimates"
+                     " because they were not observed in every month of the study window.")
+    for item in data.quality.get("issues", []):
+        if item.get("region_id") in (None, data.region_id):
+            notes.append(str(item.get("message", item)))
+    return notes
+
+
+def show(figure: Figure) -> None:
+    """Display a figure once in a notebook and release it (no duplicate inline copy)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import display
+
+    display(figure)
+    plt.close(figure)

@@ -1,0 +1,71 @@
+"""Pool the regions' effects per outcome (random-effects meta-analysis)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from analysis.methods import pool
+
+
+def collect_results(reports_dir: Path | str, regions: Sequence[str]) -> pd.DataFrame:
+    """All regions' ``results.json`` as one table with a ``region_id`` column."""
+    frames = []
+    for region_id in regions:
+        path = Path(reports_dir) / region_id / "results.json"
+        if path.is_file():
+            records = json.loads(path.read_text(encoding="utf-8"))
+            frames.append(pd.DataFrame(records).assign(region_id=region_id))
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
+
+
+def to_log_scale(results: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
+    """Estimates on the scale the pooling needs (log for ratios) with variances from the CIs."""
+    z = stats.norm.ppf(1 - alpha / 2)
+    ratio = results["scale"] == "ratio"
+    transform = {c: np.where(ratio, np.log(results[c].astype(float)), results[c].astype(float))
+                 for c in ("estimate", "ci_low", "ci_high")}
+    out = results.assign(**{f"{c}_pooling": v for c, v in transform.items()})
+    out["variance"] = ((out["ci_high_pooling"] - out["ci_low_pooling"]) / (2 * z)) ** 2
+    return out
+
+
+def pool_outcomes(results: pd.DataFrame, *, method: str = "primary"
+                  ) -> dict[str, object]:
+    """Pool the primary effect of every outcome over regions; keys are outcomes.
+
+    Outcomes with fewer than two regions are left out.
+    """
+    chosen = results[results["primary"]] if method == "primary" else \
+        results[results["method"] == method]
+    chosen = to_log_scale(chosen.dropna(subset=["ci_low", "ci_high"]))
+    pooled = {}
+    for outcome, group in chosen.groupby("outcome"):
+        if len(group) >= 2:
+            pooled[outcome] = pool(group["estimate_pooling"].to_numpy(),
+                                   group["variance"].to_numpy(), method="REML",
+                                   knapp_hartung=True, labels=list(group["region_id"]))
+    return pooled
+
+
+def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: str = "en"
+                    ) -> str:
+    """The pooled effect and its heterogeneity in words (log-ratio estimates exponentiated)."""
+    f = (lambda v: float(np.exp(v))) if ratio else float
+    est, low, high = f(fit.estimate), f(fit.ci_low), f(fit.ci_high)  # type: ignore[attr-defined]
+    pi_low, pi_high = f(fit.pi_low), f(fit.pi_high)  # type: ignore[attr-defined]
+    i2 = float(fit.i2)  # type: ignore[attr-defined]
+    level = "low" if i2 < 25 else "moderate" if i2 < 75 else "high"
+    if language == "nl":
+        level = {"low": "laag", "moderate": "matig", "high": "hoog"}[level]
+        return (f"Gepoold effect {est:.2f} (95%-interval {low:.2f} tot {high:.2f}); "
+                f"heterogeniteit tussen regio's {level} (I² = {i2:.0f}%); in een nieuwe regio "
+                f"verwachten we een effect tussen {pi_low:.2f} en {pi_high:.2f}.")
+    return (f"Pooled effect {est:.2f} (95% interval {low:.2f} to {high:.2f}); heterogeneity "
+            f"between regions is {level} (I² = {i2:.0f}%); in a new region we would expect an "
+            f"effect between {pi_low:.2f} and {pi_high:.2f}.")

@@ -1,0 +1,1 @@
+"""Batch execution of report notebooks and the HTML they become."""

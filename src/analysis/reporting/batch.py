@@ -1,0 +1,222 @@
+"""Run one report notebook per region: in parallel, cached, failures isolated.
+
+A :class:`RegionJob` says everything one run needs (it is picklable, so a
+local process pool or a Dask cluster can execute it). :func:`run_batch`
+skips jobs whose inputs have not changed since their last successful run,
+executes the rest with papermill, renders each executed notebook to HTML
+in-process, and returns one :class:`RegionOutcome` per job.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+import traceback
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from datetime import datetime
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any, Literal
+
+from analysis.reporting.files import atomic_write_json, read_json
+from analysis.reporting.html import ReportHeader, render_html
+from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
+
+Status = Literal["ok", "failed", "cached", "skipped"]
+RECORD_NAME = ".run.json"
+KERNEL_NAME = "pilot-workbench"
+
+
+@dataclass(frozen=True)
+class RegionJob:
+    """One notebook execution: inputs, outputs and the cache key that ties them."""
+
+    region_id: str
+    notebook: Path
+    parameters: dict[str, Any]
+    workdir: Path
+    executed_path: Path
+    html_path: Path
+    header: ReportHeader
+    provenance: dict[str, Any]
+    data_hash: str
+    kernel_name: str = KERNEL_NAME
+
+    @property
+    def record_path(self) -> Path:
+        """The JSON record of this region's last run."""
+        return self.workdir / RECORD_NAME
+
+    @property
+    def cache_key(self) -> str:
+        """Changes when the notebook, parameters, data or library change."""
+        return hash_json({
+            "notebook": hash_files([self.notebook]),
+            "parameters": self.parameters,
+            "data": self.data_hash,
+            "library": library_fingerprint(),
+        })
+
+    def last_record(self) -> dict[str, Any]:
+        """The record of the last run, or an empty dict."""
+        record = read_json(self.record_path, default={})
+        return record if isinstance(record, dict) else {}
+
+    def is_cached(self) -> bool:
+        """True when the last run succeeded with the same inputs and its report exists."""
+        record = self.last_record()
+        return (record.get("status") == "ok" and record.get("cache_key") == self.cache_key
+                and self.html_path.is_file())
+
+
+@dataclass(frozen=True)
+class RegionOutcome:
+    """What happened to one job."""
+
+    region_id: str
+    status: Status
+    duration: float = 0.0
+    finished: str = ""
+    error: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+def execute_region(job: RegionJob) -> RegionOutcome:
+    """Execute one job's notebook with papermill and render its HTML.
+
+    Never raises for a failing notebook: the executed notebook is kept (papermill
+    marks the failing cell) and the outcome says ``"failed"``. The previous HTML
+    report, if any, is left as it was.
+    """
+    start = time.perf_counter()
+    job.workdir.mkdir(parents=True, exist_ok=True)
+    job.executed_path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        _execute_notebook(job)
+        render_html(job.executed_path, job.html_path, header=job.header,
+                    provenance=job.provenance)
+    except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
+        return _finish(job, "failed", start, error=_describe_error(exc))
+    return _finish(job, "ok", start)
+
+
+def _execute_notebook(job: RegionJob) -> None:
+    import papermill as pm  # imported here: a worker pays for it, the CLI start-up does not
+
+    running = job.executed_path.with_name(job.executed_path.stem + ".running.ipynb")
+    try:
+        pm.execute_notebook(
+            str(job.notebook), str(running), parameters=job.parameters,
+            kernel_name=job.kernel_name, cwd=str(job.workdir), progress_bar=False,
+            log_output=False,
+        )
+    finally:
+        if running.exists():  # papermill writes the notebook even when a cell fails
+            os.replace(running, job.executed_path)
+
+
+def _describe_error(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "PapermillExecutionError":
+        return f"cell {exc.exec_count}: {exc.ename}: {exc.evalue}"  # type: ignore[attr-defined]
+    text = str(exc).strip().splitlines()
+    return f"{name}: {text[0] if text else ''}".strip() or traceback.format_exc(limit=1)
+
+
+def _finish(job: RegionJob, status: Status, start: float, error: str | None = None
+            ) -> RegionOutcome:
+    outcome = RegionOutcome(job.region_id, status, round(time.perf_counter() - start, 2),
+                            datetime.now().isoformat(timespec="seconds"), error)
+    record = {"status": status, "duration": outcome.duration, "finished": outcome.finished,
+              "error": error, "cache_key": job.cache_key if status == "ok" else None}
+    if status == "failed":  # keep the time of the last good run for the index
+        previous = job.last_record()
+        record["last_ok"] = previous.get("last_ok") or (
+            previous.get("finished") if previous.get("status") == "ok" else None)
+    else:
+        record["last_ok"] = outcome.finished
+    atomic_write_json(job.record_path, record)
+    return outcome
+
+
+def select_jobs(jobs: Sequence[RegionJob], *, force: bool = False, only_failed: bool = False
+                ) -> tuple[list[RegionJob], list[RegionOutcome]]:
+    """Split jobs into those to execute and outcomes for those left alone.
+
+    Parameters
+    ----------
+    jobs
+        All planned jobs.
+    force
+        Execute even when the cache says nothing changed.
+    only_failed
+        Execute only jobs whose last run failed.
+    """
+    to_run: list[RegionJob] = []
+    left: list[RegionOutcome] = []
+    for job in jobs:
+        record = job.last_record()
+        if only_failed and record.get("status") != "failed":
+            left.append(_from_record(job, "skipped"))
+        elif not force and not only_failed and job.is_cached():
+            left.append(_from_record(job, "cached"))
+        else:
+            to_run.append(job)
+    return to_run, left
+
+
+def _from_record(job: RegionJob, status: Status) -> RegionOutcome:
+    record = job.last_record()
+    return RegionOutcome(job.region_id, status, float(record.get("duration") or 0.0),
+                         str(record.get("finished") or ""), record.get("error"))
+
+
+ProgressCallback = Callable[[str, str], None]
+
+
+def run_jobs_locally(jobs: Sequence[RegionJob], workers: int,
+                     on_event: ProgressCallback) -> Iterator[RegionOutcome]:
+    """Execute jobs in ``workers`` local processes, yielding outcomes as they finish."""
+    if not jobs:
+        return
+    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))),
+                             mp_context=get_context("spawn")) as pool:
+        futures = {pool.submit(execute_region, job): job for job in jobs}
+        for job in jobs:
+            on_event(job.region_id, "running")
+        for future in as_completed(futures):
+            yield _result_or_failure(future, futures[future])
+
+
+def run_jobs_on_dask(jobs: Sequence[RegionJob], scheduler: str, workers: int,
+                     on_event: ProgressCallback) -> Iterator[RegionOutcome]:
+    """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster)."""
+    if not jobs:
+        return
+    from distributed import Client, LocalCluster, as_completed as dask_completed
+
+    cluster = None
+    if scheduler == "local":
+        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
+                               processes=True, dashboard_address=None)
+    try:
+        with Client(cluster if cluster is not None else scheduler) as client:
+            futures = {client.submit(execute_region, job, key=f"region-{job.region_id}",
+                                     pure=False): job for job in jobs}
+            for job in jobs:
+                on_event(job.region_id, "submitted")
+            for future in dask_completed(list(futures)):
+                yield _result_or_failure(future, futures[future])
+    finally:
+        if cluster is not None:
+            cluster.close()
+
+
+def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
+    try:
+        return future.result()
+    except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its own region
+        return RegionOutcome(job.region_id, "failed", 0.0,
+                             datetime.now().isoformat(timespec="seconds"), _describe_error(exc))

@@ -1,0 +1,100 @@
+"""Render executed notebooks to stakeholder HTML, in-process, with code hidden."""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import nbformat
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors import TagRemovePreprocessor
+
+from analysis.reporting.files import atomic_write_text
+
+#: Cell tags a notebook author can use to keep things out of the HTML.
+REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
+REMOVE_INPUT_TAGS = ("remove-input",)
+
+
+@dataclass(frozen=True)
+class ReportHeader:
+    """What a reader sees above the report."""
+
+    study: str
+    region: str
+    data_period: str
+    generated: str
+
+
+@lru_cache(maxsize=1)
+def _exporter() -> HTMLExporter:
+    exporter = HTMLExporter(template_name="lab", exclude_input=True,
+                            exclude_input_prompt=True, exclude_output_prompt=True)
+    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS),
+                                    remove_input_tags=set(REMOVE_INPUT_TAGS), enabled=True)
+    exporter.register_preprocessor(remover, enabled=True)
+    return exporter
+
+
+def _markdown_cell(text: str, tag: str) -> nbformat.NotebookNode:
+    cell = nbformat.v4.new_markdown_cell(text)
+    cell.metadata["tags"] = [tag]
+    return cell
+
+
+def header_markdown(header: ReportHeader) -> str:
+    """Markdown block shown at the top of every report."""
+    return (
+        f"<div class='workbench-header'><b>{html.escape(header.study)}</b><br>"
+        f"Region: <b>{html.escape(header.region)}</b> &middot; "
+        f"data period {html.escape(header.data_period)} &middot; "
+        f"generated {html.escape(header.generated)}</div>"
+    )
+
+
+def footer_markdown(provenance: dict[str, object]) -> str:
+    """Markdown block with the provenance of the report."""
+    rows = "".join(
+        f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
+        f"<td style='text-align:left'><code>{html.escape(str(v))}</code></td></tr>"
+        for k, v in provenance.items()
+    )
+    return f"<hr><details class='workbench-provenance'><summary>Provenance</summary>" \
+           f"<table>{rows}</table></details>"
+
+
+def render_html(
+    executed: Path,
+    destination: Path,
+    *,
+    header: ReportHeader | None = None,
+    provenance: dict[str, object] | None = None,
+) -> Path:
+    """Render an executed notebook to HTML without code cells.
+
+    Parameters
+    ----------
+    executed
+        The executed notebook (``.ipynb``).
+    destination
+        The HTML file to write; written to a temporary file first, then renamed.
+    header
+        Study, region, data period and time, shown above the report.
+    provenance
+        Key-value pairs (commit, versions, data hash, parameters) shown at the end.
+
+    Returns
+    -------
+    pathlib.Path
+        ``destination``.
+    """
+    notebook = nbformat.read(executed, as_version=4)
+    if header is not None:
+        notebook.cells.insert(0, _markdown_cell(header_markdown(header), "workbench-header"))
+    if provenance is not None:
+        notebook.cells.append(_markdown_cell(footer_markdown(provenance), "workbench-footer"))
+    body, _ = _exporter().from_notebook_node(notebook)
+    atomic_write_text(destination, body)
+    return destination

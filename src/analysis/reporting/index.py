@@ -1,0 +1,98 @@
+"""The landing page ``reports/index.html``: one row per region."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from analysis.reporting.batch import RegionJob, RegionOutcome
+from analysis.reporting.files import atomic_write_text, read_json
+
+LABELS = {
+    "en": {"title": "pilot evaluation reports", "generated": "Generated", "regions": "regions",
+           "synthesis": "Synthesis across regions", "region": "Region", "status": "Status",
+           "last_run": "Last run", "duration": "Duration (s)", "headline": "Headline effects",
+           "links": "Open", "report": "evaluation report", "notebook": "executed notebook",
+           "monitor": "monitor"},
+    "nl": {"title": "evaluatierapporten", "generated": "Gemaakt op", "regions": "regio's",
+           "synthesis": "Synthese over regio's", "region": "Regio", "status": "Status",
+           "last_run": "Laatste run", "duration": "Duur (s)", "headline": "Belangrijkste effecten",
+           "links": "Openen", "report": "evaluatierapport", "notebook": "uitgevoerd notebook",
+           "monitor": "monitor"},
+}
+
+
+@dataclass(frozen=True)
+class IndexRow:
+    """What the landing page shows for one region."""
+
+    region_id: str
+    name: str
+    status: str
+    finished: str
+    duration: str
+    error: str | None
+    effects: list[str]
+    report: str | None
+    executed: str | None
+    monitor: str | None
+
+
+def format_effect(result: dict, language: str = "en") -> str:
+    """One result of ``results.json`` as short text, e.g. ``x0.81 (0.74 to 0.89)``."""
+    to = "tot" if language == "nl" else "to"
+    if result.get("scale") == "ratio":
+        text = f"×{result['estimate']:.2f} ({result['ci_low']:.2f} {to} {result['ci_high']:.2f})"
+    else:
+        text = f"{result['estimate']:+.2f} ({result['ci_low']:+.2f} {to} {result['ci_high']:+.2f})"
+    return f"{result['outcome']}: {text} [{result['method']}]"
+
+
+def _headline(results: object, language: str, limit: int = 4) -> list[str]:
+    if not isinstance(results, list):
+        return []
+    primary = [r for r in results if r.get("primary", True)]
+    return [format_effect(r, language) for r in primary[:limit]]
+
+
+def _link(path: Path, base: Path) -> str | None:
+    return os.path.relpath(path, base) if path.is_file() else None
+
+
+def index_rows(jobs: Sequence[RegionJob], outcomes: Sequence[RegionOutcome],
+               names: dict[str, str], reports_dir: Path, language: str = "en"
+               ) -> list[IndexRow]:
+    """Build the rows from each job's run record and ``results.json``."""
+    by_region = {o.region_id: o for o in outcomes}
+    rows = []
+    for job in sorted(jobs, key=lambda j: j.region_id):
+        record, outcome = job.last_record(), by_region.get(job.region_id)
+        status = outcome.status if outcome else record.get("status", "not run")
+        rows.append(IndexRow(
+            region_id=job.region_id, name=names.get(job.region_id, job.region_id),
+            status=status, finished=str(record.get("finished", "")),
+            duration=f"{record.get('duration', 0):.0f}", error=record.get("error"),
+            effects=_headline(read_json(job.workdir / "results.json"), language),
+            report=_link(job.html_path, reports_dir),
+            executed=_link(job.executed_path, reports_dir),
+            monitor=_link(job.workdir / "monitor.html", reports_dir),
+        ))
+    return rows
+
+
+def write_index(reports_dir: Path, rows: Sequence[IndexRow], *, study: str,
+                language: str = "en", synthesis: Path | None = None) -> Path:
+    """Write ``index.html`` into ``reports_dir`` (atomically) and return its path."""
+    env = Environment(loader=PackageLoader("analysis", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    page = env.get_template("index.html.j2").render(
+        study=study, language=language, t=LABELS[language], rows=rows,
+        generated=datetime.now().isoformat(timespec="minutes"),
+        synthesis=_link(synthesis, reports_dir) if synthesis else None,
+    )
+    return atomic_write_text(reports_dir / "index.html", page)

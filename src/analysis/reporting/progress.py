@@ -1,0 +1,74 @@
+"""Live progress of a batch: one line per region and an overall bar (rich)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from analysis.reporting.batch import RegionOutcome
+
+STATUS_STYLE = {"ok": "green", "cached": "cyan", "skipped": "dim", "failed": "bold red",
+                "running": "yellow", "submitted": "yellow", "queued": "dim"}
+
+
+class BatchProgress:
+    """Context manager showing each region's state and the overall count.
+
+    Parameters
+    ----------
+    region_ids
+        The regions that will be executed.
+    console
+        Where to draw; a non-terminal console prints plain lines instead.
+    """
+
+    def __init__(self, region_ids: Sequence[str], console: Console | None = None) -> None:
+        self.console = console or Console(stderr=True)
+        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<32}"),
+                                  BarColumn(), TextColumn("{task.fields[state]}"),
+                                  TimeElapsedColumn(), console=self.console,
+                                  disable=not self.console.is_terminal)
+        self._overall = self._progress.add_task("all regions", total=len(region_ids), state="")
+        self._tasks: dict[str, TaskID] = {
+            rid: self._progress.add_task(rid, total=1, state="queued", start=False)
+            for rid in region_ids
+        }
+
+    def __enter__(self) -> BatchProgress:
+        self._progress.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self._progress.__exit__(kind, value, tb)
+
+    def event(self, region_id: str, state: str) -> None:
+        """A region changed state (``running``, ``submitted``)."""
+        task = self._tasks[region_id]
+        self._progress.start_task(task)
+        self._progress.update(task, state=f"[{STATUS_STYLE.get(state, '')}]{state}")
+
+    def done(self, outcome: RegionOutcome) -> None:
+        """A region finished."""
+        style = STATUS_STYLE.get(outcome.status, "")
+        self._progress.update(self._tasks[outcome.region_id], completed=1,
+                              state=f"[{style}]{outcome.status} ({outcome.duration:.0f} s)")
+        self._progress.advance(self._overall)
+        if not self.console.is_terminal:
+            self.console.print(f"{outcome.region_id}: {outcome.status} ({outcome.duration:.1f} s)",
+                               highlight=False)
+
+
+def summary_table(outcomes: Sequence[RegionOutcome]) -> Table:
+    """The end-of-run table: region, status, duration, error."""
+    table = Table(title="Region runs", show_lines=False)
+    for column in ("region", "status", "seconds", "error"):
+        table.add_column(column)
+    for o in sorted(outcomes, key=lambda o: o.region_id):
+        style = STATUS_STYLE.get(o.status, "")
+        table.add_row(o.region_id, f"[{style}]{o.status}", f"{o.duration:.1f}", o.error or "")
+    return table

@@ -1,0 +1,66 @@
+"""Where a report came from: code version, package versions, data content."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from collections.abc import Iterable
+from functools import lru_cache
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+
+import analysis
+
+REPORTED_PACKAGES = ("pilot-workbench", "pandas", "numpy", "statsmodels", "scipy", "duckdb",
+                     "matplotlib", "papermill", "nbconvert")
+
+
+def hash_files(paths: Iterable[Path], *, chunk_size: int = 1 << 20) -> str:
+    """SHA-256 over the names and contents of ``paths`` (sorted), as hex."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(p) for p in paths):
+        digest.update(path.name.encode())
+        with path.open("rb") as handle:
+            while block := handle.read(chunk_size):
+                digest.update(block)
+    return digest.hexdigest()
+
+
+def hash_json(value: object) -> str:
+    """SHA-256 of a JSON-serialisable value, independent of key order."""
+    text = json.dumps(value, sort_keys=True, default=str)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@lru_cache(maxsize=1)
+def library_fingerprint() -> str:
+    """Version of the analysis library plus a hash of its source files.
+
+    The hash makes an edited but unreleased library invalidate cached reports.
+    """
+    package_dir = Path(analysis.__file__).parent
+    return f"{analysis.__version__}+{hash_files(package_dir.rglob('*.py'))[:12]}"
+
+
+def git_commit(root: Path) -> str:
+    """Commit of the project checkout, with ``-dirty`` when it has local changes."""
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+                                capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src",
+                                "notebooks"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}-dirty" if dirty.strip() else commit
+
+
+def package_versions() -> dict[str, str]:
+    """Installed versions of the packages that shape the results."""
+    found = {}
+    for name in REPORTED_PACKAGES:
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
