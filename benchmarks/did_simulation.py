@@ -36,16 +36,17 @@ def main(argv: list[str] | None = None) -> int:
 
     def progress(done: int, total: int) -> None:
         if done % 250 == 0 or done == total:
-            print(f"  {done}/{total} replicates, {time.perf_counter() - start:.0f} s",
-                  flush=True)
+            print(f"  {done}/{total} replicates, {time.perf_counter() - start:.0f} s", flush=True)
 
     print("DiD simulation study")
-    print(f"  replicates={args.replicates} seed={args.seed} units={args.units} "
-          f"periods={args.periods}")
+    print(
+        f"  replicates={args.replicates} seed={args.seed} units={args.units} periods={args.periods}"
+    )
     print(f"  cohorts (start period: share) {DEFAULT_COHORTS}, rest never treated")
     print("  effects build up over 3 periods to 3 / 2 / 1 for cohorts 3 / 5 / 7")
-    study = coverage_study(args.replicates, args.seed, n_units=args.units,
-                           n_periods=args.periods, progress=progress)
+    study = coverage_study(
+        args.replicates, args.seed, n_units=args.units, n_periods=args.periods, progress=progress
+    )
     s = study.summary
     true_att = s.loc["att_gt", "true_att"]
     print()
@@ -54,19 +55,25 @@ def main(argv: list[str] | None = None) -> int:
     print()
     lo, hi = coverage_band(args.replicates)
     cs, tw = s.loc["att_gt"], s.loc["twfe"]
-    print(f"att_gt: coverage {cs['coverage']:.1%} (99% binomial band for a true 95%: "
-          f"{lo:.1%}-{hi:.1%}), bias {cs['bias']:+.4f} = {cs['bias_pct']:+.1f}% of the effect "
-          f"(Monte Carlo SE {cs['mc_se_bias']:.4f})")
-    print(f"twfe:   coverage {tw['coverage']:.1%}, bias {tw['bias']:+.4f} = "
-          f"{tw['bias_pct']:+.1f}% of the effect")
+    print(
+        f"att_gt: coverage {cs['coverage']:.1%} (99% binomial band for a true 95%: "
+        f"{lo:.1%}-{hi:.1%}), bias {cs['bias']:+.4f} = {cs['bias_pct']:+.1f}% of the effect "
+        f"(Monte Carlo SE {cs['mc_se_bias']:.4f})"
+    )
+    print(
+        f"twfe:   coverage {tw['coverage']:.1%}, bias {tw['bias']:+.4f} = "
+        f"{tw['bias_pct']:+.1f}% of the effect"
+    )
     weights = twfe_weights(n_periods=args.periods)
     plim = float((weights["twfe_weight"] * weights["att"]).sum())
     print()
     print("Why TWFE is off: its implicit weights on the true ATT(g,t) (post-treatment cells)")
     print(weights.round(4).to_string(index=False))
-    print(f"TWFE probability limit sum(w * ATT) = {plim:.4f} "
-          f"(simulated mean {tw['mean_estimate']:.4f}); simple-aggregation estimand "
-          f"{true_att:.4f}")
+    print(
+        f"TWFE probability limit sum(w * ATT) = {plim:.4f} "
+        f"(simulated mean {tw['mean_estimate']:.4f}); simple-aggregation estimand "
+        f"{true_att:.4f}"
+    )
     print(f"elapsed {time.perf_counter() - start:.0f} s")
 
     ok = 0.92 <= cs["coverage"] <= 0.98 and abs(cs["bias_pct"]) < 10

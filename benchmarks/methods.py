@@ -34,8 +34,13 @@ def simulate(n_units: int = N_UNITS, n_months: int = N_MONTHS, seed: int = SEED)
     month = np.tile(np.arange(1, n_months + 1), n_units)
     g = np.repeat(cohort, n_months)
     exposure = np.where((g > 0) & (month >= g), month - g + 1, 0)
-    y = (np.repeat(rng.normal(50, 5, n_units), n_months) + 0.05 * month
-         + 2 * np.sin(month / 6) + 0.02 * exposure + rng.normal(0, 1, n_units * n_months))
+    y = (
+        np.repeat(rng.normal(50, 5, n_units), n_months)
+        + 0.05 * month
+        + 2 * np.sin(month / 6)
+        + 0.02 * exposure
+        + rng.normal(0, 1, n_units * n_months)
+    )
     return pd.DataFrame({"practice": unit, "month": month, "start": g, "visits": y})
 
 
@@ -43,8 +48,17 @@ def run_ours(df: pd.DataFrame, bootstrap: int | None) -> tuple[float, pd.DataFra
     from analysis.methods.did import att_gt
 
     start = time.perf_counter()
-    res = att_gt(df, outcome="visits", unit="practice", time="month", cohort="start",
-                 control="never_treated", method="dr", bootstrap=bootstrap, seed=SEED)
+    res = att_gt(
+        df,
+        outcome="visits",
+        unit="practice",
+        time="month",
+        cohort="start",
+        control="never_treated",
+        method="dr",
+        bootstrap=bootstrap,
+        seed=SEED,
+    )
     return time.perf_counter() - start, res.effects
 
 
@@ -55,16 +69,27 @@ def run_csdid(df: pd.DataFrame, bootstrap: int | None) -> tuple[float, pd.DataFr
     start = time.perf_counter()
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        out = ATTgt(yname="visits", tname="month", idname="practice", gname="start", data=df,
-                    control_group="nevertreated", biters=bootstrap or 1000,
-                    cband=bootstrap is not None)
+        out = ATTgt(
+            yname="visits",
+            tname="month",
+            idname="practice",
+            gname="start",
+            data=df,
+            control_group="nevertreated",
+            biters=bootstrap or 1000,
+            cband=bootstrap is not None,
+        )
         out = out.fit(est_method="dr", base_period="varying", bstrap=bootstrap is not None)
     elapsed = time.perf_counter() - start
     r = out.results
-    return elapsed, pd.DataFrame({"cohort": np.asarray(r["group"], float),
-                                  "time": np.asarray(r["year"], float),
-                                  "estimate": np.asarray(r["att"], float),
-                                  "std_error": np.asarray(r["se"], float)})
+    return elapsed, pd.DataFrame(
+        {
+            "cohort": np.asarray(r["group"], float),
+            "time": np.asarray(r["year"], float),
+            "estimate": np.asarray(r["att"], float),
+            "std_error": np.asarray(r["se"], float),
+        }
+    )
 
 
 def main() -> int:

@@ -21,10 +21,7 @@
 # %% tags=["parameters"]
 region_id: str = "nl-noord-limburg"  # region id from the regions table
 processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
-outcomes: list = [  # practice-month panel columns to evaluate
-    "referral_rate_medical_specialist",
-    "gp_contact_rate",
-]
+outcomes: list = ["referral_rate_medical_specialist", "gp_contact_rate"]  # panel columns
 language: str = "en"  # report language: "en" or "nl"
 study_name: str = "Pilot evaluation"  # shown in the report header
 disclosure_threshold: int = 10  # counts below this are suppressed
@@ -35,6 +32,7 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from analysis.evaluation import describe_effects, evaluate_region, load_region, write_results
+from analysis.evaluation.findings import effects_overview, outcome_label
 from analysis.evaluation.profile import (
     action_log,
     data_caveats,
@@ -42,15 +40,16 @@ from analysis.evaluation.profile import (
     plot_trends,
     region_profile,
     show,
+    show_table,
 )
-from analysis.evaluation.estimate import results_table
-from analysis.evaluation.findings import outcome_label
 
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
 data = load_region(Path(processed_dir), region_id)
 evaluation = evaluate_region(data, list(outcomes))
-display(Markdown(f"## {data.region['name']} ({region_id}), {data.region['country']}"))
+
+# %% tags=["remove-input"]
+display(Markdown(f"## {data.region['name']} ({region_id}, {data.region['country']})"))
 
 # %% [markdown]
 # ## Region profile
@@ -58,13 +57,13 @@ display(Markdown(f"## {data.region['name']} ({region_id}), {data.region['country
 # Practices and listed patients per year (mean over months), pilot and comparison practices.
 
 # %% tags=["remove-input"]
-display(region_profile(data, threshold=disclosure_threshold))
+show_table(region_profile(data, threshold=disclosure_threshold), precision=1)
 
 # %% tags=["remove-input"]
 display(Markdown("**Interventions**"))
-display(intervention_timeline(data))
-display(Markdown("**Action log (PDSA cycles, meetings, staffing)**"))
-display(action_log(data))
+show_table(intervention_timeline(data))
+display(Markdown("**Action log: the latest PDSA cycles, meetings and staffing changes**"))
+show_table(action_log(data))
 
 # %% [markdown]
 # ## Outcome trends
@@ -84,8 +83,13 @@ for outcome in outcomes:
 # comparison regions) add independent views. Ratios below 1 mean a decrease.
 
 # %% tags=["remove-input"]
-display(Markdown(f"Design: **{evaluation.design}**"))
-display(results_table(evaluation).round(3))
+display(
+    Markdown(
+        f"Design: **{evaluation.design}**. Ratio: effect on rates and counts "
+        "(0.80 = 20% fewer); pp: percentage points for shares; 95% intervals."
+    )
+)
+show_table(effects_overview(evaluation.effects, language))
 
 # %% tags=["remove-input"]
 for (outcome, method), fit in evaluation.fits.items():

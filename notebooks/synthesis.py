@@ -20,7 +20,7 @@
 
 # %% tags=["parameters"]
 reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
-regions: list = []  # region ids to pool; empty = every sub-folder with a results.json
+regions: list = []  # region ids to pool; an empty list pools every region folder
 language: str = "en"  # report language: "en" or "nl"
 study_name: str = "Pilot evaluation"  # shown in the report header
 

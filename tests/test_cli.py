@@ -13,8 +13,9 @@ WORKBENCH = Path(sys.executable).parent / "workbench"
 
 
 def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(WORKBENCH), *args], capture_output=True, text=True, cwd=cwd,
-                          timeout=120)
+    return subprocess.run(
+        [str(WORKBENCH), *args], capture_output=True, text=True, cwd=cwd, timeout=120
+    )
 
 
 def test_help_lists_the_commands():
@@ -34,8 +35,14 @@ def test_every_command_has_help(command):
 
 def test_run_options_are_documented():
     out = run("run", "--help").stdout
-    for option in ("--regions", "--notebook", "--workers", "--scheduler", "--force",
-                   "--only-failed"):
+    for option in (
+        "--regions",
+        "--notebook",
+        "--workers",
+        "--scheduler",
+        "--force",
+        "--only-failed",
+    ):
         assert option in out
 
 

@@ -23,7 +23,8 @@ def test_notebook_matches_its_paired_script(path):
     from_script = jupytext.read(script)
     notebook = nbformat.read(path, as_version=4)
     assert [c.source for c in notebook.cells] == [c.source for c in from_script.cells], (
-        f"{path.name} and {script.name} differ: run `jupytext --sync {path}`")
+        f"{path.name} and {script.name} differ: run `jupytext --sync {path}`"
+    )
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
@@ -35,8 +36,9 @@ def test_outputs_are_stripped(path):
 
 def _parameters_cell(path: Path) -> tuple[int, nbformat.NotebookNode]:
     notebook = nbformat.read(path, as_version=4)
-    tagged = [(i, c) for i, c in enumerate(notebook.cells)
-              if "parameters" in c.metadata.get("tags", [])]
+    tagged = [
+        (i, c) for i, c in enumerate(notebook.cells) if "parameters" in c.metadata.get("tags", [])
+    ]
     assert len(tagged) == 1, f"{path.name} needs exactly one cell tagged 'parameters'"
     return tagged[0]
 
@@ -58,6 +60,20 @@ def test_report_notebooks_define_no_functions(path):
     for cell in notebook.cells:
         if cell.cell_type == "code":
             tree = ast.parse(cell.source)
-            defs = [n for n in ast.walk(tree)
-                    if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)]
+            defs = [
+                n
+                for n in ast.walk(tree)
+                if isinstance(n, ast.FunctionDef | ast.ClassDef | ast.AsyncFunctionDef)
+            ]
             assert not defs, f"{path.name}: move {defs[0].name} into src/analysis"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_reads_every_parameter_with_its_help(path):
+    import papermill as pm
+
+    _, cell = _parameters_cell(path)
+    names = [n.target.id for n in ast.parse(cell.source).body]
+    found = pm.inspect_notebook(str(path))
+    assert list(found) == names, "papermill --help-notebook must list every parameter"
+    assert all(p["help"] for p in found.values())

@@ -22,7 +22,9 @@ app = typer.Typer(
     help="Pilot Workbench: evaluate primary-care pilots region by region.\n\n"
     "`workbench report` runs the whole job (demo data if data/raw is empty, ingest, one "
     "evaluation report per pilot region, synthesis, reports/index.html).",
-    no_args_is_help=True, add_completion=False, rich_markup_mode=None,
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,
 )
 console = Console(stderr=True, highlight=False)
 F = TypeVar("F", bound=Callable[..., object])
@@ -50,13 +52,20 @@ def _config() -> StudyConfig:
 @app.command()
 @user_errors_exit_2
 def demo(
-    seed: Annotated[int, typer.Option(help="Random seed; the same seed writes the same bytes.")]
-    = 42,
-    scale: Annotated[str, typer.Option(help="'small' (minutes, used by `make report`) or "
-                                       "'national' (about 50 million contacts, benchmarks).")]
-    = "small",
-    out: Annotated[Path | None, typer.Option(help="Output folder [default: data/raw of the "
-                                             "study configuration].")] = None,
+    seed: Annotated[
+        int, typer.Option(help="Random seed; the same seed writes the same bytes.")
+    ] = 42,
+    scale: Annotated[
+        str,
+        typer.Option(
+            help="'small' (minutes, used by `make report`) or "
+            "'national' (about 50 million contacts, benchmarks)."
+        ),
+    ] = "small",
+    out: Annotated[
+        Path | None,
+        typer.Option(help="Output folder [default: data/raw of the study configuration]."),
+    ] = None,
 ) -> None:
     """Write the synthetic demo data set (NL and BE pilots with known effects)."""
     from analysis.data.demo import generate_demo
@@ -71,10 +80,12 @@ def demo(
 @app.command()
 @user_errors_exit_2
 def ingest(
-    raw: Annotated[Path | None, typer.Option(help="Raw data folder [default: from "
-                                             "workbench.toml].")] = None,
-    out: Annotated[Path | None, typer.Option(help="Processed data folder [default: from "
-                                             "workbench.toml].")] = None,
+    raw: Annotated[
+        Path | None, typer.Option(help="Raw data folder [default: from workbench.toml].")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Processed data folder [default: from workbench.toml].")
+    ] = None,
 ) -> None:
     """Validate the raw tables and build the practice x month and region x month panels."""
     from analysis.data.ingest import ingest as run_ingest
@@ -96,42 +107,61 @@ def _region_selection(regions: str | None) -> str | tuple[str, ...] | None:
 @app.command()
 @user_errors_exit_2
 def run(
-    regions: Annotated[str | None, typer.Option(help="'pilots', 'all' or comma-separated "
-                                                "region ids [default: from workbench.toml].")]
-    = None,
-    notebook: Annotated[str | None, typer.Option(help="Notebook in notebooks/ to run per region "
-                                                 "[default: from workbench.toml].")] = None,
-    workers: Annotated[int | None, typer.Option(help="Parallel local processes (or Dask "
-                                                "workers with --scheduler local) [default: "
-                                                "number of cores].")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address "
-                                                  "(tcp://HOST:PORT), or 'local' to start a "
-                                                  "LocalCluster.")] = None,
+    regions: Annotated[
+        str | None,
+        typer.Option(
+            help="'pilots', 'all' or comma-separated region ids [default: from workbench.toml]."
+        ),
+    ] = None,
+    notebook: Annotated[
+        str | None,
+        typer.Option(
+            help="Notebook in notebooks/ to run per region [default: from workbench.toml]."
+        ),
+    ] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Parallel local processes (or Dask "
+            "workers with --scheduler local) [default: "
+            "number of cores]."
+        ),
+    ] = None,
+    scheduler: Annotated[
+        str | None,
+        typer.Option(
+            help="Dask scheduler address (tcp://HOST:PORT), or 'local' to start a LocalCluster."
+        ),
+    ] = None,
     force: Annotated[bool, typer.Option("--force", help="Run regions even when cached.")] = False,
-    only_failed: Annotated[bool, typer.Option("--only-failed", help="Rerun only the regions "
-                                              "whose last run failed.")] = False,
+    only_failed: Annotated[
+        bool, typer.Option("--only-failed", help="Rerun only the regions whose last run failed.")
+    ] = False,
 ) -> None:
     """Execute the evaluation notebook once per region (cached, parallel, failures isolated)."""
     from analysis import pipeline
 
-    config = _config().with_overrides(regions=_region_selection(regions), notebook=notebook,
-                                      workers=workers)
-    result = pipeline.run_regions(config, scheduler=scheduler, force=force,
-                                  only_failed=only_failed)
+    config = _config().with_overrides(
+        regions=_region_selection(regions), notebook=notebook, workers=workers
+    )
+    result = pipeline.run_regions(config, scheduler=scheduler, force=force, only_failed=only_failed)
     _finish(result)
 
 
 @app.command()
 @user_errors_exit_2
 def report(
-    workers: Annotated[int | None, typer.Option(help="Parallel local processes [default: "
-                                                "number of cores].")] = None,
-    scheduler: Annotated[str | None, typer.Option(help="Dask scheduler address, or 'local'.")]
-    = None,
-    force: Annotated[bool, typer.Option("--force", help="Rebuild everything, ignoring caches.")]
-    = False,
+    workers: Annotated[
+        int | None, typer.Option(help="Parallel local processes [default: number of cores].")
+    ] = None,
+    scheduler: Annotated[
+        str | None, typer.Option(help="Dask scheduler address, or 'local'.")
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Rebuild everything, ignoring caches.")
+    ] = False,
 ) -> None:
-    """The whole job: demo data if data/raw is empty, ingest, all pilot regions, synthesis, index."""
+    """The whole job: demo data if data/raw is empty, ingest, pilot regions, synthesis, index."""
     from analysis import pipeline
 
     config = _config().with_overrides(workers=workers)
@@ -147,9 +177,11 @@ def _finish(result: object) -> None:
     console.print(summary_table(outcomes))
     failed = [o.region_id for o in outcomes if o.status == "failed"]
     if failed:
-        console.print(f"[bold red]{len(failed)} run(s) failed:[/] {', '.join(failed)}. "
-                      "Their executed notebooks (failing cell marked) are under reports/_executed/;"
-                      " rerun them with `workbench run --only-failed`.")
+        console.print(
+            f"[bold red]{len(failed)} run(s) failed:[/] {', '.join(failed)}. "
+            "Their executed notebooks (failing cell marked) are under reports/_executed/;"
+            " rerun them with `workbench run --only-failed`."
+        )
         raise typer.Exit(1)
 
 
@@ -160,4 +192,3 @@ def main() -> None:  # pragma: no cover - console-script entry point
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
-

@@ -110,14 +110,14 @@ def _parse(raw: dict, path: Path) -> StudyConfig:
     language = study.get("language", "en")
     if language not in ("en", "nl"):
         raise WorkbenchError(
-            f"{path}: [study] language = {language!r} is not supported. Fix: use \"en\" or \"nl\""
+            f'{path}: [study] language = {language!r} is not supported. Fix: use "en" or "nl"'
         )
     regions = run.get("regions", "pilots")
     if isinstance(regions, list):
         regions = tuple(str(r) for r in regions)
     elif regions not in ("pilots", "all"):
         raise WorkbenchError(
-            f"{path}: [run] regions = {regions!r}. Fix: use \"pilots\", \"all\" or a list of ids"
+            f'{path}: [run] regions = {regions!r}. Fix: use "pilots", "all" or a list of ids'
         )
     return StudyConfig(
         root=root,

@@ -38,6 +38,7 @@ INGEST_RECORD = ".ingest.json"
 
 # --- data -------------------------------------------------------------------------------------
 
+
 def raw_is_empty(raw_dir: Path) -> bool:
     """True when ``raw_dir`` holds no data files (a README does not count)."""
     return not any(p.suffix in {".csv", ".parquet"} for p in raw_dir.glob("*") if p.is_file())
@@ -72,23 +73,28 @@ def ingest_if_changed(config: StudyConfig, *, force: bool = False) -> bool:
 
 
 def _panels_exist(config: StudyConfig) -> bool:
-    return all((config.processed_dir / n).is_file()
-               for n in ("practice_month.parquet", "region_month.parquet", "regions.parquet"))
+    return all(
+        (config.processed_dir / n).is_file()
+        for n in ("practice_month.parquet", "region_month.parquet", "regions.parquet")
+    )
 
 
 def processed_data_hash(config: StudyConfig) -> str:
     """Content hash of the processed panels a region notebook reads."""
     if not _panels_exist(config):
-        raise WorkbenchError(f"no processed data in {config.processed_dir}. "
-                             "Fix: run `workbench ingest` (or `workbench report`) first")
+        raise WorkbenchError(
+            f"no processed data in {config.processed_dir}. "
+            "Fix: run `workbench ingest` (or `workbench report`) first"
+        )
     return hash_files(config.processed_dir.glob("*.parquet"))
 
 
 def region_table(config: StudyConfig) -> pd.DataFrame:
     """Regions with name, pilot flag and the first and last month of data."""
     regions = pd.read_parquet(config.processed_dir / "regions.parquet")
-    months = pd.read_parquet(config.processed_dir / "region_month.parquet",
-                             columns=["region_id", "month"])
+    months = pd.read_parquet(
+        config.processed_dir / "region_month.parquet", columns=["region_id", "month"]
+    )
     period = months.groupby("region_id")["month"].agg(first_month="min", last_month="max")
     return regions.merge(period, left_on="region_id", right_index=True, how="left")
 
@@ -104,11 +110,13 @@ def choose_regions(table: pd.DataFrame, selection: str | Sequence[str]) -> list[
     if unknown:
         raise WorkbenchError(
             f"unknown region id(s): {', '.join(unknown)}. Fix: use ids from the regions table, "
-            f"e.g. {', '.join(sorted(table['region_id'])[:5])}, or 'pilots' / 'all'")
+            f"e.g. {', '.join(sorted(table['region_id'])[:5])}, or 'pilots' / 'all'"
+        )
     return sorted(wanted)
 
 
 # --- planning ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class BatchResult:
@@ -133,13 +141,22 @@ def notebook_path(config: StudyConfig, name: str) -> Path:
 
 def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[str, object]:
     versions = package_versions()
-    return {"git commit": git_commit(config.root), "analysis library": library_fingerprint(),
-            **{f"version {k}": v for k, v in versions.items()},
-            "data content hash": data_hash[:16], "parameters": parameters}
+    return {
+        "git commit": git_commit(config.root),
+        "analysis library": library_fingerprint(),
+        **{f"version {k}": v for k, v in versions.items()},
+        "data content hash": data_hash[:16],
+        "parameters": parameters,
+    }
 
 
-def plan_region_jobs(config: StudyConfig, region_ids: Sequence[str], notebook: str,
-                     table: pd.DataFrame, data_hash: str) -> list[RegionJob]:
+def plan_region_jobs(
+    config: StudyConfig,
+    region_ids: Sequence[str],
+    notebook: str,
+    table: pd.DataFrame,
+    data_hash: str,
+) -> list[RegionJob]:
     """One job per region for ``notebook``, with its parameters and output paths."""
     source = notebook_path(config, notebook)
     rows = table.set_index("region_id")
@@ -147,18 +164,28 @@ def plan_region_jobs(config: StudyConfig, region_ids: Sequence[str], notebook: s
     jobs = []
     for rid in region_ids:
         row = rows.loc[rid]
-        parameters = {"region_id": rid, "processed_dir": str(config.processed_dir),
-                      "outcomes": list(config.outcomes), "language": config.language,
-                      "study_name": config.name,
-                      "disclosure_threshold": config.disclosure_threshold}
+        parameters = {
+            "region_id": rid,
+            "processed_dir": str(config.processed_dir),
+            "outcomes": list(config.outcomes),
+            "language": config.language,
+            "study_name": config.name,
+            "disclosure_threshold": config.disclosure_threshold,
+        }
         period = f"{row['first_month']:%Y-%m} to {row['last_month']:%Y-%m}"
-        jobs.append(RegionJob(
-            region_id=rid, notebook=source, parameters=parameters,
-            workdir=config.reports_dir / rid,
-            executed_path=config.reports_dir / "_executed" / rid / source.name,
-            html_path=config.reports_dir / rid / f"{source.stem}.html",
-            header=ReportHeader(config.name, f"{row['name']} ({rid})", period, now),
-            provenance=_provenance(config, data_hash, parameters), data_hash=data_hash))
+        jobs.append(
+            RegionJob(
+                region_id=rid,
+                notebook=source,
+                parameters=parameters,
+                workdir=config.reports_dir / rid,
+                executed_path=config.reports_dir / "_executed" / rid / source.name,
+                html_path=config.reports_dir / rid / f"{source.stem}.html",
+                header=ReportHeader(config.name, f"{row['name']} ({rid})", period, now),
+                provenance=_provenance(config, data_hash, parameters),
+                data_hash=data_hash,
+            )
+        )
     return jobs
 
 
@@ -167,62 +194,97 @@ def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> Region
     source = notebook_path(config, "synthesis")
     results = [config.reports_dir / rid / "results.json" for rid in region_ids]
     data_hash = hash_files(p for p in results if p.is_file())
-    parameters = {"reports_dir": str(config.reports_dir), "regions": list(region_ids),
-                  "language": config.language, "study_name": config.name}
+    parameters = {
+        "reports_dir": str(config.reports_dir),
+        "regions": list(region_ids),
+        "language": config.language,
+        "study_name": config.name,
+    }
     now = datetime.now().isoformat(timespec="minutes")
     return RegionJob(
-        region_id=SYNTHESIS_ID, notebook=source, parameters=parameters,
+        region_id=SYNTHESIS_ID,
+        notebook=source,
+        parameters=parameters,
         workdir=config.reports_dir / SYNTHESIS_ID,
         executed_path=config.reports_dir / "_executed" / SYNTHESIS_ID / source.name,
         html_path=config.reports_dir / SYNTHESIS_ID / "synthesis.html",
         header=ReportHeader(config.name, "all pilot regions", "see region reports", now),
-        provenance=_provenance(config, data_hash, parameters), data_hash=data_hash)
+        provenance=_provenance(config, data_hash, parameters),
+        data_hash=data_hash,
+    )
 
 
 # --- running ----------------------------------------------------------------------------------
 
-def execute_jobs(jobs: Sequence[RegionJob], *, workers: int, scheduler: str | None = None,
-                 force: bool = False, only_failed: bool = False) -> BatchResult:
+
+def execute_jobs(
+    jobs: Sequence[RegionJob],
+    *,
+    workers: int,
+    scheduler: str | None = None,
+    force: bool = False,
+    only_failed: bool = False,
+) -> BatchResult:
     """Execute the jobs that need it, with live progress; cached ones are skipped."""
     to_run, outcomes = select_jobs(jobs, force=force, only_failed=only_failed)
     with BatchProgress([j.region_id for j in to_run]) as progress:
         for outcome in outcomes:
             if outcome.status == "cached":
-                progress.console.print(f"{outcome.region_id}: unchanged, cached report kept",
-                                       highlight=False)
-        runner = (run_jobs_on_dask(to_run, scheduler, workers, progress.event) if scheduler
-                  else run_jobs_locally(to_run, workers, progress.event))
+                progress.console.print(
+                    f"{outcome.region_id}: unchanged, cached report kept", highlight=False
+                )
+        runner = (
+            run_jobs_on_dask(to_run, scheduler, workers, progress.event)
+            if scheduler
+            else run_jobs_locally(to_run, workers, progress.event)
+        )
         for outcome in runner:
             progress.done(outcome)
             outcomes.append(outcome)
     return BatchResult(sorted(outcomes, key=lambda o: o.region_id))
 
 
-def refresh_index(config: StudyConfig, jobs: Sequence[RegionJob],
-                  outcomes: Sequence[RegionOutcome], table: pd.DataFrame) -> Path:
+def refresh_index(
+    config: StudyConfig,
+    jobs: Sequence[RegionJob],
+    outcomes: Sequence[RegionOutcome],
+    table: pd.DataFrame,
+) -> Path:
     """Rewrite ``reports/index.html`` from the run records and results."""
     names = dict(zip(table["region_id"], table["name"], strict=True))
     rows = index_rows(jobs, outcomes, names, config.reports_dir, config.language)
     synthesis = config.reports_dir / SYNTHESIS_ID / "synthesis.html"
-    return write_index(config.reports_dir, rows, study=config.name, language=config.language,
-                       synthesis=synthesis if synthesis.is_file() else None)
+    return write_index(
+        config.reports_dir,
+        rows,
+        study=config.name,
+        language=config.language,
+        synthesis=synthesis if synthesis.is_file() else None,
+    )
 
 
-def run_regions(config: StudyConfig, *, scheduler: str | None = None, force: bool = False,
-                only_failed: bool = False) -> BatchResult:
+def run_regions(
+    config: StudyConfig,
+    *,
+    scheduler: str | None = None,
+    force: bool = False,
+    only_failed: bool = False,
+) -> BatchResult:
     """``workbench run``: the configured notebook once per selected region, then the index."""
     data_hash = processed_data_hash(config)
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
     jobs = plan_region_jobs(config, region_ids, config.notebook, table, data_hash)
-    result = execute_jobs(jobs, workers=config.n_workers, scheduler=scheduler, force=force,
-                          only_failed=only_failed)
+    result = execute_jobs(
+        jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
+    )
     refresh_index(config, jobs, result.outcomes, table)
     return result
 
 
-def build_reports(config: StudyConfig, *, scheduler: str | None = None,
-                  force: bool = False) -> BatchResult:
+def build_reports(
+    config: StudyConfig, *, scheduler: str | None = None, force: bool = False
+) -> BatchResult:
     """``workbench report``: demo data if needed, ingest, all regions, synthesis, index."""
     config.raw_dir.mkdir(parents=True, exist_ok=True)
     ensure_demo(config)
@@ -232,7 +294,8 @@ def build_reports(config: StudyConfig, *, scheduler: str | None = None,
     region_ids = choose_regions(table, config.regions)
     jobs = plan_region_jobs(config, region_ids, config.notebook, table, data_hash)
     regions = execute_jobs(jobs, workers=config.n_workers, scheduler=scheduler, force=force)
-    synthesis = execute_jobs([plan_synthesis_job(config, region_ids)], workers=1,
-                             scheduler=None, force=force)
+    synthesis = execute_jobs(
+        [plan_synthesis_job(config, region_ids)], workers=1, scheduler=None, force=force
+    )
     refresh_index(config, jobs, regions.outcomes, table)
     return BatchResult(regions.outcomes + synthesis.outcomes)

@@ -162,29 +162,35 @@ def simulate_staggered_panel(
         u[:, t] = rho * u[:, t - 1] + rng.normal(0, innov_sd, n_units)
 
     att_gt = _true_att_gt(starts, n_periods, effect_fn)
-    effect_table = {(g, t): a for g, t, a in att_gt[["cohort", "time", "att"]].itertuples(
-        index=False)}
+    effect_table = {
+        (g, t): a for g, t, a in att_gt[["cohort", "time", "att"]].itertuples(index=False)
+    }
     g_long = np.repeat(cohort, n_periods)
     t_long = np.tile(periods, n_units)
     treated = (g_long > 0) & (t_long >= g_long)
-    effect = np.array([effect_table[(g, t)] if d else 0.0
-                       for g, t, d in zip(g_long, t_long, treated, strict=True)])
+    effect = np.array(
+        [
+            effect_table[(g, t)] if d else 0.0
+            for g, t, d in zip(g_long, t_long, treated, strict=True)
+        ]
+    )
     y = np.repeat(alpha, n_periods) + np.tile(lam, n_units) + effect + u.ravel()
 
-    data = pd.DataFrame({
-        "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
-        "time": t_long,
-        "cohort": g_long,
-        "treated": treated.astype(int),
-        "y": y,
-        "effect": effect,
-    })
+    data = pd.DataFrame(
+        {
+            "unit": np.repeat(np.arange(1, n_units + 1), n_periods),
+            "time": t_long,
+            "cohort": g_long,
+            "treated": treated.astype(int),
+            "y": y,
+            "effect": effect,
+        }
+    )
     post = att_gt[att_gt["event_time"] >= 0]
     weights = post["cohort"].map(dict(zip(starts, shares, strict=True)))
     true_att = float(np.average(post["att"], weights=weights))
     sample_att = float(effect[treated].mean()) if treated.any() else float("nan")
-    return SimulatedPanel(data=data, true_att=true_att, sample_att=sample_att,
-                          true_att_gt=att_gt)
+    return SimulatedPanel(data=data, true_att=true_att, sample_att=sample_att, true_att_gt=att_gt)
 
 
 def _check_design(n_units, n_periods, cohorts, rho) -> None:
@@ -199,16 +205,22 @@ def _check_design(n_units, n_periods, cohorts, rho) -> None:
         raise ValueError(f"cohort start periods must be integers in 2..{n_periods}, got {bad}")
     shares = np.array(list(cohorts.values()), dtype=float)
     if (shares <= 0).any() or shares.sum() >= 1:
-        raise ValueError("cohort shares must be positive and sum to less than 1 "
-                         "(the remainder is the never-treated group)")
+        raise ValueError(
+            "cohort shares must be positive and sum to less than 1 "
+            "(the remainder is the never-treated group)"
+        )
     if not -1 < rho < 1:
         raise ValueError(f"rho must be in (-1, 1), got {rho}")
 
 
-def _true_att_gt(starts: Sequence[int], n_periods: int,
-                 effect_fn: Callable[[int, int], float]) -> pd.DataFrame:
-    rows = [(int(g), t, t - int(g), float(effect_fn(int(g), t - int(g))) if t >= g else 0.0)
-            for g in starts for t in range(1, n_periods + 1)]
+def _true_att_gt(
+    starts: Sequence[int], n_periods: int, effect_fn: Callable[[int, int], float]
+) -> pd.DataFrame:
+    rows = [
+        (int(g), t, t - int(g), float(effect_fn(int(g), t - int(g))) if t >= g else 0.0)
+        for g in starts
+        for t in range(1, n_periods + 1)
+    ]
     return pd.DataFrame(rows, columns=["cohort", "time", "event_time", "att"])
 
 
@@ -242,8 +254,7 @@ def twfe_weights(
     weight = contrib / contrib.sum()
     att = _true_att_gt(starts, n_periods, effect_fn)
     att["twfe_weight"] = weight[:-1].ravel()
-    att["simple_weight"] = (np.repeat(share[:-1], n_periods)
-                            * (att["event_time"] >= 0).to_numpy())
+    att["simple_weight"] = np.repeat(share[:-1], n_periods) * (att["event_time"] >= 0).to_numpy()
     att["simple_weight"] /= att["simple_weight"].sum()
     return att.loc[att["event_time"] >= 0].reset_index(drop=True)
 
@@ -329,30 +340,49 @@ def coverage_study(
     streams = np.random.SeedSequence(seed).spawn(n_replicates)
     rows = []
     for rep, stream in enumerate(streams):
-        sim = simulate_staggered_panel(n_units, n_periods, cohorts, effect_fn,
-                                       np.random.default_rng(stream),
-                                       **dict(panel_kwargs or {}))
+        sim = simulate_staggered_panel(
+            n_units,
+            n_periods,
+            cohorts,
+            effect_fn,
+            np.random.default_rng(stream),
+            **dict(panel_kwargs or {}),
+        )
         df = sim.data
         cs = att_gt(df, outcome="y", unit="unit", time="time", cohort="cohort", **cs_kwargs)
         overall = cs.aggregate("simple").overall
         tw = twfe(df, outcome="y", unit="unit", time="time", treated="treated", alpha=alpha)
         tw_row = tw.effects.iloc[0]
-        rows.append({
-            "replicate": rep, "true_att": sim.true_att, "sample_att": sim.sample_att,
-            "att_gt": overall.estimate, "att_gt_ci_low": overall.ci_low,
-            "att_gt_ci_high": overall.ci_high,
-            "twfe": tw_row["estimate"], "twfe_ci_low": tw_row["ci_low"],
-            "twfe_ci_high": tw_row["ci_high"],
-        })
+        rows.append(
+            {
+                "replicate": rep,
+                "true_att": sim.true_att,
+                "sample_att": sim.sample_att,
+                "att_gt": overall.estimate,
+                "att_gt_ci_low": overall.ci_low,
+                "att_gt_ci_high": overall.ci_high,
+                "twfe": tw_row["estimate"],
+                "twfe_ci_low": tw_row["ci_low"],
+                "twfe_ci_high": tw_row["ci_high"],
+            }
+        )
         if progress is not None:
             progress(rep + 1, n_replicates)
     replicates = pd.DataFrame(rows)
-    settings = {"n_replicates": n_replicates, "seed": seed, "n_units": n_units,
-                "n_periods": n_periods, "cohorts": dict(cohorts or DEFAULT_COHORTS),
-                "effect_fn": getattr(effect_fn, "__name__", repr(effect_fn)), "alpha": alpha,
-                "att_gt_kwargs": cs_kwargs, "panel_kwargs": dict(panel_kwargs or {})}
-    return CoverageStudy(replicates=replicates, summary=summarise_replicates(replicates),
-                         settings=settings)
+    settings = {
+        "n_replicates": n_replicates,
+        "seed": seed,
+        "n_units": n_units,
+        "n_periods": n_periods,
+        "cohorts": dict(cohorts or DEFAULT_COHORTS),
+        "effect_fn": getattr(effect_fn, "__name__", repr(effect_fn)),
+        "alpha": alpha,
+        "att_gt_kwargs": cs_kwargs,
+        "panel_kwargs": dict(panel_kwargs or {}),
+    }
+    return CoverageStudy(
+        replicates=replicates, summary=summarise_replicates(replicates), settings=settings
+    )
 
 
 def summarise_replicates(replicates: pd.DataFrame) -> pd.DataFrame:
@@ -361,8 +391,10 @@ def summarise_replicates(replicates: pd.DataFrame) -> pd.DataFrame:
     truth = replicates["true_att"].to_numpy()
     for method in ("att_gt", "twfe"):
         est = replicates[method].to_numpy()
-        low, high = (replicates[f"{method}_ci_low"].to_numpy(),
-                     replicates[f"{method}_ci_high"].to_numpy())
+        low, high = (
+            replicates[f"{method}_ci_low"].to_numpy(),
+            replicates[f"{method}_ci_high"].to_numpy(),
+        )
         bias = float(np.mean(est - truth))
         out[method] = {
             "n_replicates": len(est),
@@ -371,7 +403,8 @@ def summarise_replicates(replicates: pd.DataFrame) -> pd.DataFrame:
             "bias": bias,
             "bias_pct": 100 * bias / float(np.mean(truth)),
             "mc_se_bias": float(np.std(est - truth, ddof=1) / np.sqrt(len(est)))
-            if len(est) > 1 else float("nan"),
+            if len(est) > 1
+            else float("nan"),
             "rmse": float(np.sqrt(np.mean((est - truth) ** 2))),
             "coverage": float(np.mean((low <= truth) & (truth <= high))),
             "mean_ci_width": float(np.mean(high - low)),
@@ -379,8 +412,9 @@ def summarise_replicates(replicates: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out).T.rename_axis("method")
 
 
-def coverage_band(n_replicates: int, level: float = 0.95,
-                  tolerance: float = 0.01) -> tuple[float, float]:
+def coverage_band(
+    n_replicates: int, level: float = 0.95, tolerance: float = 0.01
+) -> tuple[float, float]:
     """Range of observed coverage consistent with true coverage ``level``.
 
     The central ``1 - tolerance`` interval of Binomial(``n_replicates``,

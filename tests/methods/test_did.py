@@ -13,8 +13,9 @@ EFFECT = 2.0
 KEYS = {"outcome": "y", "unit": "id", "time": "t", "cohort": "g"}
 
 
-def simulate(n: int = 300, periods: int = 8, cohorts=(0, 4, 6), seed: int = 1,
-             effect: float = EFFECT) -> pd.DataFrame:
+def simulate(
+    n: int = 300, periods: int = 8, cohorts=(0, 4, 6), seed: int = 1, effect: float = EFFECT
+) -> pd.DataFrame:
     """Parallel trends given x; constant effect from the cohort's first period."""
     rng = np.random.default_rng(seed)
     g = rng.choice(cohorts, size=n)
@@ -86,8 +87,9 @@ def test_duplicates_and_missing_outcomes_raise(panel):
         att_gt(panel, **KEYS, covariates=["nope"])
 
 
-@pytest.mark.parametrize(("option", "value"), [("control", "notyettreated"),
-                                               ("method", "ols"), ("base_period", "fixed")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("control", "notyettreated"), ("method", "ols"), ("base_period", "fixed")]
+)
 def test_bad_literal_options_raise(panel, option, value):
     with pytest.raises(ValueError, match=option):
         att_gt(panel, **KEYS, **{option: value})
@@ -99,14 +101,17 @@ def test_bootstrap_reproducible_and_close_to_analytic(panel):
     pd.testing.assert_frame_equal(first.effects, second.effects)
     assert first.aggregate("dynamic").effects.equals(second.aggregate("dynamic").effects)
     analytic = att_gt(panel, **KEYS)
-    np.testing.assert_allclose(first.effects["std_error"], analytic.effects["std_error"],
-                               rtol=0.2)
+    np.testing.assert_allclose(first.effects["std_error"], analytic.effects["std_error"], rtol=0.2)
     group_boot, group_an = first.aggregate("group"), analytic.aggregate("group")
     assert group_boot.overall.std_error == pytest.approx(group_an.overall.std_error, rel=0.2)
     # simultaneous band: wider than the pointwise normal one
     assert first.critical_value > analytic.critical_value
-    assert att_gt(panel, **KEYS, bootstrap=999, seed=7).effects["std_error"].ne(
-        first.effects["std_error"]).any()
+    assert (
+        att_gt(panel, **KEYS, bootstrap=999, seed=7)
+        .effects["std_error"]
+        .ne(first.effects["std_error"])
+        .any()
+    )
 
 
 def test_not_yet_treated_controls(panel):

@@ -31,8 +31,14 @@ twfe_module = importlib.import_module("analysis.methods.twfe")
 EFFECT = 1.5
 
 
-def make_panel(n_units: int = 60, n_periods: int = 8, *, seed: int = 0, effect: float = EFFECT,
-               noise: float = 1.0) -> pd.DataFrame:
+def make_panel(
+    n_units: int = 60,
+    n_periods: int = 8,
+    *,
+    seed: int = 0,
+    effect: float = EFFECT,
+    noise: float = 1.0,
+) -> pd.DataFrame:
     """Balanced staggered panel, constant effect, unit and time effects, regions."""
     rng = np.random.default_rng(seed)
     starts = rng.choice([3, 5, 6, 0], size=n_units)  # 0 = never treated
@@ -43,14 +49,23 @@ def make_panel(n_units: int = 60, n_periods: int = 8, *, seed: int = 0, effect: 
     alpha_i = np.repeat(rng.normal(0, 2, n_units), n_periods)
     lambda_t = np.tile(np.linspace(0, 3, n_periods), n_units)
     y = alpha_i + lambda_t + effect * treated + rng.normal(0, noise, len(unit))
-    return pd.DataFrame({"practice": unit, "year": time, "pilot": treated, "visits": y,
-                         "region": unit % 12, "first": np.where(start > 0, start + 2000, 0)})
+    return pd.DataFrame(
+        {
+            "practice": unit,
+            "year": time,
+            "pilot": treated,
+            "visits": y,
+            "region": unit % 12,
+            "first": np.where(start > 0, start + 2000, 0),
+        }
+    )
 
 
 def dummy_ols(df: pd.DataFrame, terms: list[str], groups: str = "practice"):
     formula = f"visits ~ {' + '.join(terms)} + C(practice) + C(year)"
-    return smf.ols(formula, data=df).fit(cov_type="cluster",
-                                         cov_kwds={"groups": df[groups].to_numpy()})
+    return smf.ols(formula, data=df).fit(
+        cov_type="cluster", cov_kwds={"groups": df[groups].to_numpy()}
+    )
 
 
 def event_dummies(df: pd.DataFrame, lo: int, hi: int) -> tuple[pd.DataFrame, list[str]]:
@@ -80,14 +95,21 @@ def test_recovers_constant_effect():
     assert res.n_obs == len(df)
     assert res.n_clusters == 200
     assert isinstance(res, TwfeResult)
-    assert list(res.effects.columns) == ["term", "estimate", "std_error", "ci_low", "ci_high",
-                                         "p_value"]
+    assert list(res.effects.columns) == [
+        "term",
+        "estimate",
+        "std_error",
+        "ci_low",
+        "ci_high",
+        "p_value",
+    ]
 
 
 def test_event_study_recovers_constant_effect_and_flat_pretrends():
     df = make_panel(n_units=300, seed=2, noise=0.5)
-    res = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-               event_window=(-3, 2))
+    res = twfe(
+        df, outcome="visits", unit="practice", time="year", treated="pilot", event_window=(-3, 2)
+    )
     eff = res.effects.set_index("event_time")
     assert eff.index.tolist() == [-3, -2, 0, 1, 2]
     assert eff.index.dtype.kind == "i"
@@ -101,8 +123,7 @@ def test_static_matches_statsmodels_dummy_ols(drop_share):
     if drop_share:  # unbalanced panel: alternating projections iterate
         df = df.sample(frac=1 - drop_share, random_state=3).sort_index()
     ref = dummy_ols(df, ["pilot"])
-    res = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-               fixef_k="full")
+    res = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot", fixef_k="full")
     row = res.effects.iloc[0]
     np.testing.assert_allclose(row["estimate"], ref.params["pilot"], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(row["std_error"], ref.bse["pilot"], rtol=1e-8)
@@ -128,8 +149,15 @@ def test_nested_default_drops_unit_effects_from_k():
 def test_other_cluster_variable_matches_statsmodels():
     df = make_panel(seed=5)
     ref = dummy_ols(df, ["pilot"], groups="region")
-    res = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-               cluster="region", fixef_k="full")
+    res = twfe(
+        df,
+        outcome="visits",
+        unit="practice",
+        time="year",
+        treated="pilot",
+        cluster="region",
+        fixef_k="full",
+    )
     assert res.n_clusters == 12
     np.testing.assert_allclose(res.effects["std_error"].iloc[0], ref.bse["pilot"], rtol=1e-8)
 
@@ -139,23 +167,35 @@ def test_event_study_matches_statsmodels_dummy_ols():
     lo, hi = -3, 2
     wide, names = event_dummies(df, lo, hi)
     ref = dummy_ols(wide, names)
-    res = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-               event_window=(lo, hi), fixef_k="full")
-    np.testing.assert_allclose(res.effects["estimate"], ref.params[names], rtol=1e-8,
-                               atol=1e-10)
+    res = twfe(
+        df,
+        outcome="visits",
+        unit="practice",
+        time="year",
+        treated="pilot",
+        event_window=(lo, hi),
+        fixef_k="full",
+    )
+    np.testing.assert_allclose(res.effects["estimate"], ref.params[names], rtol=1e-8, atol=1e-10)
     np.testing.assert_allclose(res.effects["std_error"], ref.bse[names], rtol=1e-8)
-    np.testing.assert_allclose(res.vcov, ref.cov_params().loc[names, names], rtol=1e-7,
-                               atol=1e-14)
+    np.testing.assert_allclose(res.vcov, ref.cov_params().loc[names, names], rtol=1e-7, atol=1e-14)
 
 
 def test_event_time_counts_periods_not_calendar_units():
     """Relative time is positional: years 2001, 2003, ... are consecutive periods."""
     df = make_panel(seed=7)
     spaced = df.assign(year=2000 + 2 * (df["year"] - 2000))
-    a = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-             event_window=(-2, 2))
-    b = twfe(spaced, outcome="visits", unit="practice", time="year", treated="pilot",
-             event_window=(-2, 2))
+    a = twfe(
+        df, outcome="visits", unit="practice", time="year", treated="pilot", event_window=(-2, 2)
+    )
+    b = twfe(
+        spaced,
+        outcome="visits",
+        unit="practice",
+        time="year",
+        treated="pilot",
+        event_window=(-2, 2),
+    )
     pd.testing.assert_frame_equal(a.effects, b.effects)
 
 
@@ -164,8 +204,15 @@ def test_input_unchanged():
     df["pilot"] = df["pilot"].astype(bool)
     before = df.copy()
     twfe(df, outcome="visits", unit="practice", time="year", treated="pilot")
-    twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-         event_window=(-2, 2), cluster="region")
+    twfe(
+        df,
+        outcome="visits",
+        unit="practice",
+        time="year",
+        treated="pilot",
+        event_window=(-2, 2),
+        cluster="region",
+    )
     pd.testing.assert_frame_equal(df, before)
 
 
@@ -174,8 +221,9 @@ def test_summary_and_plot():
     static = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot")
     text = static.summary()
     assert "treated" in text and "clustered by practice" in text and "K = 9" in text
-    es = twfe(df, outcome="visits", unit="practice", time="year", treated="pilot",
-              event_window=(-3, 2))
+    es = twfe(
+        df, outcome="visits", unit="practice", time="year", treated="pilot", event_window=(-3, 2)
+    )
     assert "reference period: -1" in es.summary()
     for res in (static, es):
         fig = res.plot()

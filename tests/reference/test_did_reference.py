@@ -38,21 +38,41 @@ KEYS = {"outcome": "lemp", "unit": "countyreal", "time": "year", "cohort": "firs
 # R-published: ATT(g,t), est_method "reg" (README) and "dr" (did-basics vignette),
 # never-treated controls, xformla = ~1. Identical for both methods.
 R_ATT_GT = {
-    (2004, 2004): -0.0105, (2004, 2005): -0.0704, (2004, 2006): -0.1373, (2004, 2007): -0.1008,
-    (2006, 2004): 0.0065, (2006, 2005): -0.0028, (2006, 2006): -0.0046, (2006, 2007): -0.0412,
-    (2007, 2004): 0.0305, (2007, 2005): -0.0027, (2007, 2006): -0.0311, (2007, 2007): -0.0261,
+    (2004, 2004): -0.0105,
+    (2004, 2005): -0.0704,
+    (2004, 2006): -0.1373,
+    (2004, 2007): -0.1008,
+    (2006, 2004): 0.0065,
+    (2006, 2005): -0.0028,
+    (2006, 2006): -0.0046,
+    (2006, 2007): -0.0412,
+    (2007, 2004): 0.0305,
+    (2007, 2005): -0.0027,
+    (2007, 2006): -0.0311,
+    (2007, 2007): -0.0261,
 }
 R_PRETEST_P = 0.16812  # README and vignette
 R_GROUP_OVERALL = -0.031  # README, aggte(type = "group")
 R_DYNAMIC_OVERALL = -0.0772  # README and vignette, aggte(type = "dynamic")
-R_DYNAMIC = {-3: 0.0305, -2: -0.0006, -1: -0.0245, 0: -0.0199, 1: -0.0510, 2: -0.1373,
-             3: -0.1008}
+R_DYNAMIC = {-3: 0.0305, -2: -0.0006, -1: -0.0245, 0: -0.0199, 1: -0.0510, 2: -0.1373, 3: -0.1008}
 # vignette: aggte(mw.attgt, type = "dynamic", balance_e = 1)
 R_BALANCED_OVERALL = -0.0288
 R_BALANCED = {-2: 0.0065, -1: -0.0028, 0: -0.0066, 1: -0.0510}
 # vignette (dr): multiplier-bootstrap SEs (random; compared loosely)
-R_BOOT_SE = [0.0243, 0.0331, 0.0412, 0.0358, 0.0230, 0.0210, 0.0175, 0.0196, 0.0147, 0.0156,
-             0.0179, 0.0175]
+R_BOOT_SE = [
+    0.0243,
+    0.0331,
+    0.0412,
+    0.0358,
+    0.0230,
+    0.0210,
+    0.0175,
+    0.0196,
+    0.0147,
+    0.0156,
+    0.0179,
+    0.0175,
+]
 R_BOOT_SE_DYNAMIC = [0.0157, 0.0136, 0.0144, 0.0124, 0.0163, 0.0402, 0.0354]
 # R did PR #223 (dr, xformla=~1, bstrap=FALSE): group aggregate analytic SE
 R_GROUP_ANALYTIC_SE = 0.0124
@@ -75,8 +95,10 @@ def _close4(ours: float, published: float) -> bool:
 @pytest.mark.parametrize("method", ["reg", "dr", "ipw"])
 def test_att_gt_matches_r_published(mpdta, method):
     res = att_gt(mpdta, **KEYS, method=method)
-    got = {(int(g), int(t)): e for g, t, e in res.effects[["cohort", "time", "estimate"]]
-           .itertuples(index=False)}
+    got = {
+        (int(g), int(t)): e
+        for g, t, e in res.effects[["cohort", "time", "estimate"]].itertuples(index=False)
+    }
     assert got.keys() == R_ATT_GT.keys()
     for key, value in R_ATT_GT.items():
         assert _close4(got[key], value), (key, got[key], value)
@@ -132,16 +154,21 @@ def csdid_attgt():
     return module.ATTgt
 
 
-def _csdid(attgt_cls, data, *, control, covariates, method, base_period="varying",
-           anticipation=0):
+def _csdid(attgt_cls, data, *, control, covariates, method, base_period="varying", anticipation=0):
     """Run csdid with analytic SEs; return its fitted object (output silenced)."""
     df = data.rename(columns={"first.treat": "first_treat"})
     with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
         warnings.simplefilter("ignore")
-        out = attgt_cls(yname="lemp", tname="year", idname="countyreal", gname="first_treat",
-                        data=df, anticipation=anticipation,
-                        control_group=control.replace("_", ""),
-                        xformla="lemp ~ lpop" if covariates else None)
+        out = attgt_cls(
+            yname="lemp",
+            tname="year",
+            idname="countyreal",
+            gname="first_treat",
+            data=df,
+            anticipation=anticipation,
+            control_group=control.replace("_", ""),
+            xformla="lemp ~ lpop" if covariates else None,
+        )
         return out.fit(est_method=method, base_period=base_period, bstrap=False)
 
 
@@ -154,24 +181,31 @@ def _csdid_aggregate(fitted, kind):
 
 def _same_se(ours, theirs) -> None:
     """Analytic SEs equal to 3 significant digits (relative 5e-4)."""
-    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(theirs, float).ravel(),
-                               rtol=5e-4)
+    np.testing.assert_allclose(
+        np.asarray(ours, float), np.asarray(theirs, float).ravel(), rtol=5e-4
+    )
 
 
 def _same_estimate(ours, theirs) -> None:
     """Point estimates equal to 4 decimals (we in fact agree to ~1e-12)."""
-    np.testing.assert_allclose(np.asarray(ours, float), np.asarray(theirs, float).ravel(),
-                               atol=ATOL / 10)
+    np.testing.assert_allclose(
+        np.asarray(ours, float), np.asarray(theirs, float).ravel(), atol=ATOL / 10
+    )
 
 
-CASES = [(c, x, m) for c in ("never_treated", "not_yet_treated") for x in (False, True)
-         for m in ("dr", "reg", "ipw")]
+CASES = [
+    (c, x, m)
+    for c in ("never_treated", "not_yet_treated")
+    for x in (False, True)
+    for m in ("dr", "reg", "ipw")
+]
 
 
 @pytest.mark.parametrize(("control", "covariates", "method"), CASES)
 def test_att_gt_matches_csdid(mpdta, csdid_attgt, control, covariates, method):
-    res = att_gt(mpdta, **KEYS, control=control, method=method,
-                 covariates=["lpop"] if covariates else None)
+    res = att_gt(
+        mpdta, **KEYS, control=control, method=method, covariates=["lpop"] if covariates else None
+    )
     cs = _csdid(csdid_attgt, mpdta, control=control, covariates=covariates, method=method)
     np.testing.assert_array_equal(res.effects["cohort"], np.asarray(cs.results["group"], float))
     np.testing.assert_array_equal(res.effects["time"], np.asarray(cs.results["year"], float))
@@ -188,32 +222,52 @@ def test_att_gt_matches_csdid(mpdta, csdid_attgt, control, covariates, method):
             _same_se(ours.effects["std_error"], theirs["se_egt"])
 
 
-@pytest.mark.parametrize(("base_period", "anticipation"), [("universal", 0), ("varying", 1),
-                                                           ("universal", 1)])
-def test_base_period_and_anticipation_match_csdid(mpdta, csdid_attgt, base_period,
-                                                  anticipation):
-    run = lambda: att_gt(mpdta, **KEYS, control="not_yet_treated",  # noqa: E731
-                         covariates=["lpop"], base_period=base_period, anticipation=anticipation)
+@pytest.mark.parametrize(
+    ("base_period", "anticipation"), [("universal", 0), ("varying", 1), ("universal", 1)]
+)
+def test_base_period_and_anticipation_match_csdid(mpdta, csdid_attgt, base_period, anticipation):
+    run = lambda: att_gt(  # noqa: E731
+        mpdta,
+        **KEYS,
+        control="not_yet_treated",
+        covariates=["lpop"],
+        base_period=base_period,
+        anticipation=anticipation,
+    )
     if anticipation:  # the 2004 cohort has no unaffected pre-period; R warns and drops it
         with pytest.warns(UserWarning, match="Dropped 20 units"):
             res = run()
     else:
         res = run()
-    cs = _csdid(csdid_attgt, mpdta, control="not_yet_treated", covariates=True, method="dr",
-                base_period=base_period, anticipation=anticipation)
+    cs = _csdid(
+        csdid_attgt,
+        mpdta,
+        control="not_yet_treated",
+        covariates=True,
+        method="dr",
+        base_period=base_period,
+        anticipation=anticipation,
+    )
     _same_estimate(res.effects["estimate"], cs.results["att"])
-    np.testing.assert_allclose(res.effects["std_error"], np.asarray(cs.results["se"], float),
-                               rtol=5e-4, equal_nan=True)
+    np.testing.assert_allclose(
+        res.effects["std_error"], np.asarray(cs.results["se"], float), rtol=5e-4, equal_nan=True
+    )
     assert round(res.pretest.p_value, 5) == pytest.approx(cs.MP["Wpval"], abs=1e-9)
     dyn, theirs = res.aggregate("dynamic"), _csdid_aggregate(cs, "dynamic")
     _same_estimate(dyn.effects["estimate"], theirs["att_egt"])
     _same_se([dyn.overall.std_error], [theirs["overall_se"]])
 
 
-@pytest.mark.parametrize(("kind", "window"), [("simple", {"max_e": 1}), ("simple", {"min_e": 1}),
-                                              ("group", {"max_e": 1}),
-                                              ("dynamic", {"balance_e": 1}),
-                                              ("dynamic", {"min_e": -1, "max_e": 2})])
+@pytest.mark.parametrize(
+    ("kind", "window"),
+    [
+        ("simple", {"max_e": 1}),
+        ("simple", {"min_e": 1}),
+        ("group", {"max_e": 1}),
+        ("dynamic", {"balance_e": 1}),
+        ("dynamic", {"min_e": -1, "max_e": 2}),
+    ],
+)
 def test_event_windows_on_irregular_periods_match_csdid(mpdta, csdid_attgt, kind, window):
     """Windows are in original time units, also when a period (2005) is missing."""
     data = mpdta[mpdta["year"] != 2005]

@@ -41,12 +41,12 @@ def mpdta(reference_file) -> pd.DataFrame:
 @pytest.fixture(scope="module")
 def dummy_ols(mpdta):
     return smf.ols("lemp ~ treated + C(countyreal) + C(year)", data=mpdta).fit(
-        cov_type="cluster", cov_kwds={"groups": mpdta["countyreal"].to_numpy()})
+        cov_type="cluster", cov_kwds={"groups": mpdta["countyreal"].to_numpy()}
+    )
 
 
 def fit(mpdta, **kwargs):
-    return twfe(mpdta, outcome="lemp", unit="countyreal", time="year", treated="treated",
-                **kwargs)
+    return twfe(mpdta, outcome="lemp", unit="countyreal", time="year", treated="treated", **kwargs)
 
 
 def test_matches_statsmodels_dummy_ols(mpdta, dummy_ols):
@@ -70,6 +70,7 @@ def test_nested_and_full_differ_only_in_small_sample_factor(mpdta, dummy_ols):
     nested, full = fit(mpdta), fit(mpdta, fixef_k="full")
     n = 2500
     ratio = np.sqrt((n - full.dof_k) / (n - nested.dof_k))
-    np.testing.assert_allclose(nested.effects["std_error"].iloc[0],
-                               full.effects["std_error"].iloc[0] * ratio, rtol=1e-10)
+    np.testing.assert_allclose(
+        nested.effects["std_error"].iloc[0], full.effects["std_error"].iloc[0] * ratio, rtol=1e-10
+    )
     assert full.effects["std_error"].iloc[0] == pytest.approx(0.014832, abs=5e-7)

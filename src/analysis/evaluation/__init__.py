@@ -8,5 +8,13 @@ from analysis.evaluation.estimate import Effect, evaluate_region, results_table,
 from analysis.evaluation.findings import describe_effects
 from analysis.evaluation.load import RegionData, load_region
 
-__all__ = ["Effect", "RegionData", "describe_effects", "evaluate_region", "load_region",
-           "results_table", "suppress_small_counts", "write_results"]
+__all__ = [
+    "Effect",
+    "RegionData",
+    "describe_effects",
+    "evaluate_region",
+    "load_region",
+    "results_table",
+    "suppress_small_counts",
+    "write_results",
+]

@@ -14,8 +14,9 @@ import pandas as pd
 IDENTIFIER_COLUMNS = ("patient_id", "respondent_id")
 
 
-def suppress_small_counts(table: pd.DataFrame, columns: Sequence[str], *, threshold: int = 10
-                          ) -> pd.DataFrame:
+def suppress_small_counts(
+    table: pd.DataFrame, columns: Sequence[str], *, threshold: int = 10
+) -> pd.DataFrame:
     """Replace counts in ``columns`` that are below ``threshold`` (and above 0) by ``"<threshold"``.
 
     Zero stays visible: it identifies nobody. Identifier columns are dropped.
@@ -47,5 +48,6 @@ def suppress_small_counts(table: pd.DataFrame, columns: Sequence[str], *, thresh
         values = out[column]
         small = (values > 0) & (values < threshold)
         out[column] = values.map(lambda v: f"{v:,.0f}" if pd.notna(v) else "").where(
-            ~small, f"<{threshold}")
+            ~small, f"<{threshold}"
+        )
     return out

@@ -79,17 +79,55 @@ def month_index(months: pd.Series) -> pd.Series:
 
 
 def did_frame(data: RegionData, outcome: str) -> pd.DataFrame:
-    """Pilot and comparison practice-months with integer ``period`` and ``cohort``."""
+    """Pilot and comparison practice-quarters with integer ``period`` and ``cohort``.
+
+    Monthly counts of a few practices are noisy, and a difference-in-differences
+    compares every later period with a single base period; quarters give that
+    base period three months of data. For ratio-scale outcomes the outcome is
+    divided by each practice's own mean before the region's first start.
+    Seasonality and secular trends in general practice act multiplicatively, so
+    practices with different levels are parallel in this relative scale, not in
+    the raw one; the effect then reads as a proportional change. Practices with
+    a zero pre-period mean are dropped.
+    """
     panel = pd.concat([data.pilot_practices, data.comparison_practices])
-    frame = panel[["practice_id", "month", outcome, "first_treated_month"]].copy()
-    frame["period"] = month_index(frame["month"])
-    frame["cohort"] = month_index(frame["first_treated_month"]).fillna(0).astype(int)
-    frame["treated"] = ((frame["cohort"] > 0) & (frame["period"] >= frame["cohort"])).astype(int)
-    return frame.dropna(subset=[outcome])
+    frame = panel[["practice_id", "month", outcome, "first_treated_month"]].dropna(subset=[outcome])
+    if outcome_scale(outcome) == "ratio":
+        frame = _relative_to_baseline(frame, outcome, data.start_months[0])
+    frame = frame.assign(
+        period=quarter_index(frame["month"]),
+        cohort=quarter_index(frame["first_treated_month"]).fillna(0),
+    )
+    quarters = frame.groupby(["practice_id", "period"], as_index=False).agg(
+        **{outcome: (outcome, "mean"), "cohort": ("cohort", "first")}
+    )
+    quarters["cohort"] = quarters["cohort"].astype(int)
+    quarters["treated"] = (
+        (quarters["cohort"] > 0) & (quarters["period"] >= quarters["cohort"])
+    ).astype(int)
+    return quarters
 
 
-def _as_scale(att: float, low: float, high: float, treated_mean: float, scale: Scale
-              ) -> tuple[float, float, float]:
+def quarter_index(months: pd.Series) -> pd.Series:
+    """Quarters as consecutive integers (year * 4 + quarter), so 0 can mean 'never'."""
+    months = pd.to_datetime(months)
+    return months.dt.year * 4 + months.dt.quarter
+
+
+def _relative_to_baseline(
+    frame: pd.DataFrame, outcome: str, first_start: pd.Timestamp
+) -> pd.DataFrame:
+    before = frame[pd.to_datetime(frame["month"]) < pd.Timestamp(first_start)]
+    baseline = before.groupby("practice_id")[outcome].mean()
+    usable = baseline[baseline > 0]
+    frame = frame[frame["practice_id"].isin(usable.index)].copy()
+    frame[outcome] = frame[outcome] / frame["practice_id"].map(usable)
+    return frame
+
+
+def _as_scale(
+    att: float, low: float, high: float, treated_mean: float, scale: Scale
+) -> tuple[float, float, float]:
     """Express a level effect as a ratio to the counterfactual mean of the treated."""
     if scale == "difference":
         return att, low, high
@@ -106,8 +144,15 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> None
     frame = did_frame(data, outcome)
     scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
     mean1 = _treated_post_mean(frame, outcome)
-    cs = att_gt(frame, outcome=outcome, unit="practice_id", time="period", cohort="cohort",
-                control="never_treated", method="reg")
+    cs = att_gt(
+        frame,
+        outcome=outcome,
+        unit="practice_id",
+        time="period",
+        cohort="cohort",
+        control="never_treated",
+        method="reg",
+    )
     overall = cs.aggregate("simple").overall
     est = _as_scale(overall.estimate, overall.ci_low, overall.ci_high, mean1, scale)
     evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
@@ -128,12 +173,28 @@ def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
     series["time"] = np.arange(1, len(series) + 1)
     series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
     series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
-    fit = its(series, outcome=count, time="time", intervention="intervention",
-              offset="list_size", family="quasipoisson", harmonics=2, period=12)
+    fit = its(
+        series,
+        outcome=count,
+        time="time",
+        intervention="intervention",
+        offset="list_size",
+        family="quasipoisson",
+        harmonics=2,
+        period=12,
+    )
     step = fit.effects.set_index("term").loc["step"]
-    evaluation.effects.append(Effect(outcome, "its", float(step["ratio"]),
-                                     float(step["ratio_ci_low"]), float(step["ratio_ci_high"]),
-                                     "ratio", pilots["practice_id"].nunique()))
+    evaluation.effects.append(
+        Effect(
+            outcome,
+            "its",
+            float(step["ratio"]),
+            float(step["ratio_ci_low"]),
+            float(step["ratio_ci_high"]),
+            "ratio",
+            pilots["practice_id"].nunique(),
+        )
+    )
     evaluation.fits[(outcome, "its")] = fit
 
 
@@ -144,15 +205,30 @@ def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> Non
         return
     regions["period"] = month_index(regions["month"])
     start = int(month_index(pd.Series(data.start_months[:1])).iloc[0])
-    fit = synthetic_control(regions, unit="region_id", time="period", outcome=outcome,
-                            treated_unit=data.region_id, start=start)
+    fit = synthetic_control(
+        regions,
+        unit="region_id",
+        time="period",
+        outcome=outcome,
+        treated_unit=data.region_id,
+        start=start,
+    )
     post = fit.gap.index >= start
     treated = regions[regions["region_id"] == data.region_id].set_index("period")[outcome]
     gap, treated_mean = float(fit.gap[post].mean()), float(treated[post].mean())
     scale = outcome_scale(outcome)
     est = _as_scale(gap, gap, gap, treated_mean, scale)[0]
-    evaluation.effects.append(Effect(outcome, "synthetic_control", est, None, None, scale,
-                                     data.pilot_practices["practice_id"].nunique()))
+    evaluation.effects.append(
+        Effect(
+            outcome,
+            "synthetic_control",
+            est,
+            None,
+            None,
+            scale,
+            data.pilot_practices["practice_id"].nunique(),
+        )
+    )
     evaluation.fits[(outcome, "synthetic_control")] = fit
 
 

@@ -5,47 +5,80 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Literal
 
+import pandas as pd
+
 from analysis.evaluation.estimate import Effect
 
 Language = Literal["en", "nl"]
 
 OUTCOME_LABELS: dict[str, dict[str, str]] = {
-    "referral_rate_medical_specialist": {"en": "referrals to medical specialists",
-                                         "nl": "verwijzingen naar de medisch specialist"},
-    "referral_rate_physiotherapy": {"en": "referrals to physiotherapy",
-                                    "nl": "verwijzingen naar de fysiotherapeut"},
-    "referral_rate_mental_health": {"en": "referrals to mental-health care",
-                                    "nl": "verwijzingen naar de ggz"},
-    "referral_rate_social_welfare": {"en": "referrals to social and welfare services",
-                                     "nl": "verwijzingen naar sociaal domein en welzijn"},
+    "referral_rate_medical_specialist": {
+        "en": "referrals to medical specialists",
+        "nl": "verwijzingen naar de medisch specialist",
+    },
+    "referral_rate_physiotherapy": {
+        "en": "referrals to physiotherapy",
+        "nl": "verwijzingen naar de fysiotherapeut",
+    },
+    "referral_rate_mental_health": {
+        "en": "referrals to mental-health care",
+        "nl": "verwijzingen naar de ggz",
+    },
+    "referral_rate_social_welfare": {
+        "en": "referrals to social and welfare services",
+        "nl": "verwijzingen naar sociaal domein en welzijn",
+    },
     "gp_contact_rate": {"en": "GP contacts", "nl": "contacten met de huisarts"},
+    "gp_minutes": {"en": "GP consultation minutes", "nl": "consultminuten van de huisarts"},
+    "gp_minutes_per_fte": {
+        "en": "GP consultation minutes per GP FTE",
+        "nl": "consultminuten per fte huisarts",
+    },
+    "prescription_rate": {"en": "prescriptions", "nl": "voorschriften"},
     "contact_rate": {"en": "all practice contacts", "nl": "alle praktijkcontacten"},
-    "nurse_contact_rate": {"en": "practice-nurse contacts",
-                           "nl": "contacten met de praktijkondersteuner"},
+    "nurse_contact_rate": {
+        "en": "practice-nurse contacts",
+        "nl": "contacten met de praktijkondersteuner",
+    },
     "telephone_contact_rate": {"en": "telephone contacts", "nl": "telefonische contacten"},
     "e_consult_rate": {"en": "e-consults", "nl": "e-consulten"},
-    "non_gp_contact_share": {"en": "share of contacts not with the GP",
-                             "nl": "aandeel contacten niet met de huisarts"},
+    "non_gp_contact_share": {
+        "en": "share of contacts not with the GP",
+        "nl": "aandeel contacten niet met de huisarts",
+    },
     "e_consult_share": {"en": "share of e-consults", "nl": "aandeel e-consulten"},
 }
 
 TEXT = {
-    "en": {"up": "rose", "down": "fell", "by": "by", "ci": "95% interval",
-           "to": "to", "sure": "The interval excludes no change: the data support a real effect.",
-           "unsure": "The interval includes no change: the data cannot tell an effect from chance.",
-           "none": "No effect estimates: this region has no intervention with a comparison group "
-                   "in the data, so the report is descriptive.",
-           "pp": "percentage points", "versus": "in the pilot practices compared with the "
-           "counterfactual built from comparison practices"},
-    "nl": {"up": "stegen", "down": "daalden", "by": "met", "ci": "95%-interval",
-           "to": "tot", "sure": "Het interval sluit 'geen verandering' uit: de gegevens wijzen op "
-           "een echt effect.",
-           "unsure": "Het interval omvat 'geen verandering': de gegevens kunnen een effect niet "
-                     "van toeval onderscheiden.",
-           "none": "Geen effectschattingen: deze regio heeft geen interventie met een "
-                   "vergelijkingsgroep in de gegevens; het rapport is beschrijvend.",
-           "pp": "procentpunt", "versus": "in de pilotpraktijken ten opzichte van het "
-           "tegenfeitelijke verloop volgens de vergelijkingspraktijken"},
+    "en": {
+        "up": "rose",
+        "down": "fell",
+        "by": "by",
+        "ci": "95% interval",
+        "to": "to",
+        "sure": "The interval excludes no change: the data support a real effect.",
+        "unsure": "The interval includes no change: the data cannot tell an effect from chance.",
+        "none": "No effect estimates: this region has no intervention with a comparison group "
+        "in the data, so the report is descriptive.",
+        "pp": "percentage points",
+        "versus": "in the pilot practices compared with the "
+        "counterfactual built from comparison practices",
+    },
+    "nl": {
+        "up": "stegen",
+        "down": "daalden",
+        "by": "met",
+        "ci": "95%-interval",
+        "to": "tot",
+        "sure": "Het interval sluit 'geen verandering' uit: de gegevens wijzen op een echt effect.",
+        "unsure": "Het interval omvat 'geen verandering': de gegevens kunnen een effect niet "
+        "van toeval onderscheiden.",
+        "none": "Geen effectschattingen: deze regio heeft geen interventie met een "
+        "vergelijkingsgroep in de gegevens; het rapport is beschrijvend.",
+        "pp": "procentpunt",
+        "versus": "in de pilotpraktijken ten opzichte van het "
+        "tegenfeitelijke verloop volgens de vergelijkingspraktijken",
+    },
 }
 
 
@@ -59,8 +92,9 @@ def describe_effect(effect: Effect, language: Language = "en") -> str:
     t = TEXT[language]
     label = outcome_label(effect.outcome, language)
     if effect.scale == "ratio":
-        change, low, high = (100 * (v - 1) for v in (effect.estimate, effect.ci_low,
-                                                      effect.ci_high))
+        change, low, high = (
+            100 * (v - 1) for v in (effect.estimate, effect.ci_low, effect.ci_high)
+        )
         size = f"{abs(change):.0f}%"
         interval = f"{t['ci']} {low:+.0f}% {t['to']} {high:+.0f}%"
         null = 1.0
@@ -71,8 +105,9 @@ def describe_effect(effect: Effect, language: Language = "en") -> str:
         null = 0.0
     direction = t["up"] if change > 0 else t["down"]
     sure = t["sure"] if not (effect.ci_low <= null <= effect.ci_high) else t["unsure"]
-    return f"**{label.capitalize()}** {direction} {t['by']} {size} {t['versus']} ({interval}). " \
-           f"{sure}"
+    return (
+        f"**{label.capitalize()}** {direction} {t['by']} {size} {t['versus']} ({interval}). {sure}"
+    )
 
 
 def describe_effects(effects: Sequence[Effect], language: Language = "en") -> str:
@@ -81,3 +116,31 @@ def describe_effects(effects: Sequence[Effect], language: Language = "en") -> st
     if not primary:
         return TEXT[language]["none"]
     return "\n".join(f"- {describe_effect(e, language)}" for e in primary)
+
+
+def _cell(effect: Effect) -> str:
+    if effect.scale == "ratio":
+        text = f"{effect.estimate:.2f}"
+        return (
+            text if effect.ci_low is None else f"{text} ({effect.ci_low:.2f}–{effect.ci_high:.2f})"
+        )
+    text = f"{100 * effect.estimate:+.1f}"
+    return (
+        text
+        if effect.ci_low is None
+        else f"{text} ({100 * effect.ci_low:+.1f} to {100 * effect.ci_high:+.1f})"
+    )
+
+
+def effects_overview(effects: Sequence[Effect], language: Language = "en") -> pd.DataFrame:
+    """One row per outcome, one column per method: estimate (95% interval).
+
+    Ratios for rates and counts; percentage points for shares.
+    """
+    rows: dict[str, dict[str, str]] = {}
+    for e in effects:
+        label = outcome_label(e.outcome, language).capitalize()
+        unit = "ratio" if e.scale == "ratio" else "pp"
+        rows.setdefault(label, {"scale": unit})[e.method] = _cell(e)
+    header = "outcome" if language == "en" else "uitkomst"
+    return pd.DataFrame.from_dict(rows, orient="index").rename_axis(header).reset_index()

@@ -110,8 +110,10 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     processed_dir = Path(processed_dir)
     regions = _read(processed_dir, "regions.parquet")
     if region_id not in set(regions["region_id"]):
-        raise WorkbenchError(f"region {region_id!r} is not in {processed_dir / 'regions.parquet'}."
-                             f" Fix: use one of {', '.join(sorted(regions['region_id'])[:8])}, …")
+        raise WorkbenchError(
+            f"region {region_id!r} is not in {processed_dir / 'regions.parquet'}."
+            f" Fix: use one of {', '.join(sorted(regions['region_id'])[:8])}, …"
+        )
     region = regions.set_index("region_id").loc[region_id].copy()
     region["region_id"] = region_id
     same_country = regions.loc[regions["country"] == region["country"], "region_id"]
@@ -125,8 +127,10 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     quality_path = processed_dir / "data_quality.json"
     quality = json.loads(quality_path.read_text()) if quality_path.is_file() else {}
     return RegionData(
-        region=region, panel=panel.reset_index(drop=True),
+        region=region,
+        panel=panel.reset_index(drop=True),
         interventions=interventions[interventions["region_id"] == region_id].reset_index(drop=True),
         events=events[events["region_id"] == region_id].reset_index(drop=True),
-        quality=quality, dropped_practices=dropped,
+        quality=quality,
+        dropped_practices=dropped,
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pandas as pd
 from matplotlib.figure import Figure
 
@@ -20,10 +22,18 @@ def region_profile(data: RegionData, *, threshold: int = 10) -> pd.DataFrame:
         group=lambda d: d["first_treated_month"].notna().map({True: "pilot", False: "comparison"}),
     )
     fte = [c for c in ("gp_fte", "nurse_fte") if c in panel.columns]
-    yearly = (panel.groupby(["group", "year", "month"])
-              .agg(practices=("practice_id", "nunique"), listed_patients=("list_size", "sum"),
-                   **{c: (c, "sum") for c in fte})
-              .groupby(["group", "year"]).mean().round(1).reset_index())
+    yearly = (
+        panel.groupby(["group", "year", "month"])
+        .agg(
+            practices=("practice_id", "nunique"),
+            listed_patients=("list_size", "sum"),
+            **{c: (c, "sum") for c in fte},
+        )
+        .groupby(["group", "year"])
+        .mean()
+        .round(1)
+        .reset_index()
+    )
     yearly["practices"] = yearly["practices"].round().astype(int)
     return suppress_small_counts(yearly, ["listed_patients"], threshold=threshold)
 
@@ -32,8 +42,10 @@ def plot_trends(data: RegionData, outcome: str, language: Language = "en") -> Fi
     """Monthly mean of ``outcome`` in pilot and comparison practices, starts marked."""
     fig = Figure(figsize=(8, 3.2))
     ax = fig.subplots()
-    names = {"en": ("pilot practices", "comparison practices"),
-             "nl": ("pilotpraktijken", "vergelijkingspraktijken")}[language]
+    names = {
+        "en": ("pilot practices", "comparison practices"),
+        "nl": ("pilotpraktijken", "vergelijkingspraktijken"),
+    }[language]
     for frame, name in ((data.pilot_practices, names[0]), (data.comparison_practices, names[1])):
         if not frame.empty:
             series = frame.groupby("month")[outcome].mean()
@@ -51,33 +63,67 @@ def intervention_timeline(data: RegionData) -> pd.DataFrame:
     """Interventions of the region: start, end and number of practices."""
     if data.interventions.empty:
         return pd.DataFrame(columns=["intervention", "start", "end", "practices"])
-    return (data.interventions.groupby("intervention")
-            .agg(start=("start_date", "min"), end=("end_date", "max"),
-                 practices=("practice_id", "nunique")).reset_index())
+    table = (
+        data.interventions.groupby("intervention")
+        .agg(
+            start=("start_date", "min"),
+            end=("end_date", "max"),
+            practices=("practice_id", "nunique"),
+        )
+        .reset_index()
+    )
+    table["start"] = pd.to_datetime(table["start"]).dt.strftime("%Y-%m")
+    table["end"] = pd.to_datetime(table["end"]).dt.strftime("%Y-%m").fillna("ongoing")
+    return table
 
 
-def action_log(data: RegionData) -> pd.DataFrame:
-    """The region's action-research events (PDSA cycles etc.), newest last."""
+def action_log(data: RegionData, *, limit: int = 20) -> pd.DataFrame:
+    """The region's own actions (PDSA cycles, meetings, staffing), newest ``limit``.
+
+    External events (epidemics and the like) are left out; they are context,
+    not actions of the pilot.
+    """
     columns = [c for c in ("date", "kind", "text") if c in data.events.columns]
-    return data.events[columns].sort_values("date").reset_index(drop=True)
+    log = data.events[columns]
+    if "kind" in log.columns:
+        log = log[log["kind"] != "external"]
+    log = log.sort_values("date").tail(limit).reset_index(drop=True)
+    if "date" in log.columns:
+        log["date"] = pd.to_datetime(log["date"]).dt.strftime("%Y-%m-%d")
+    return log
 
 
 def data_caveats(data: RegionData) -> list[str]:
     """Plain-language caveats for this region from the quality report and the loading."""
     notes = []
     if data.dropped_practices:
-        notes.append(f"{len(data.dropped_practices)} practice(s) left out of the effect estimates"
-                     " because they were not observed in every month of the study window.")
+        notes.append(
+            f"{len(data.dropped_practices)} practice(s) left out of the effect estimates"
+            " because they were not observed in every month of the study window."
+        )
     for item in data.quality.get("issues", []):
         if item.get("region_id") in (None, data.region_id):
             notes.append(str(item.get("message", item)))
     return notes
 
 
-def show(figure: Figure) -> None:
-    """Display a figure once in a notebook and release it (no duplicate inline copy)."""
+def show(figure: Figure, *, dpi: int = 96) -> None:
+    """Display a figure once in a notebook, as PNG, and release it.
+
+    Works for figures made with or without pyplot (the library's plot methods
+    build plain ``Figure`` objects, which IPython would otherwise print as text).
+    """
     import matplotlib.pyplot as plt
+    from IPython.display import Image, display
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    display(Image(data=buffer.getvalue(), format="png"))
+    plt.close(figure)
+
+
+def show_table(table: pd.DataFrame, *, precision: int = 3) -> None:
+    """Display a table without its row index, numbers rounded to ``precision``."""
     from IPython.display import display
 
-    display(figure)
-    plt.close(figure)
+    display(table.style.hide(axis="index").format(precision=precision, na_rep="–"))

@@ -28,33 +28,38 @@ def to_log_scale(results: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     """Estimates on the scale the pooling needs (log for ratios) with variances from the CIs."""
     z = stats.norm.ppf(1 - alpha / 2)
     ratio = results["scale"] == "ratio"
-    transform = {c: np.where(ratio, np.log(results[c].astype(float)), results[c].astype(float))
-                 for c in ("estimate", "ci_low", "ci_high")}
+    transform = {
+        c: np.where(ratio, np.log(results[c].astype(float)), results[c].astype(float))
+        for c in ("estimate", "ci_low", "ci_high")
+    }
     out = results.assign(**{f"{c}_pooling": v for c, v in transform.items()})
     out["variance"] = ((out["ci_high_pooling"] - out["ci_low_pooling"]) / (2 * z)) ** 2
     return out
 
 
-def pool_outcomes(results: pd.DataFrame, *, method: str = "primary"
-                  ) -> dict[str, object]:
+def pool_outcomes(results: pd.DataFrame, *, method: str = "primary") -> dict[str, object]:
     """Pool the primary effect of every outcome over regions; keys are outcomes.
 
     Outcomes with fewer than two regions are left out.
     """
-    chosen = results[results["primary"]] if method == "primary" else \
-        results[results["method"] == method]
+    chosen = (
+        results[results["primary"]] if method == "primary" else results[results["method"] == method]
+    )
     chosen = to_log_scale(chosen.dropna(subset=["ci_low", "ci_high"]))
     pooled = {}
     for outcome, group in chosen.groupby("outcome"):
         if len(group) >= 2:
-            pooled[outcome] = pool(group["estimate_pooling"].to_numpy(),
-                                   group["variance"].to_numpy(), method="REML",
-                                   knapp_hartung=True, labels=list(group["region_id"]))
+            pooled[outcome] = pool(
+                group["estimate_pooling"].to_numpy(),
+                group["variance"].to_numpy(),
+                method="REML",
+                knapp_hartung=True,
+                labels=list(group["region_id"]),
+            )
     return pooled
 
 
-def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: str = "en"
-                    ) -> str:
+def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: str = "en") -> str:
     """The pooled effect and its heterogeneity in words (log-ratio estimates exponentiated)."""
     f = (lambda v: float(np.exp(v))) if ratio else float
     est, low, high = f(fit.estimate), f(fit.ci_low), f(fit.ci_high)  # type: ignore[attr-defined]
@@ -63,9 +68,13 @@ def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: 
     level = "low" if i2 < 25 else "moderate" if i2 < 75 else "high"
     if language == "nl":
         level = {"low": "laag", "moderate": "matig", "high": "hoog"}[level]
-        return (f"Gepoold effect {est:.2f} (95%-interval {low:.2f} tot {high:.2f}); "
-                f"heterogeniteit tussen regio's {level} (I² = {i2:.0f}%); in een nieuwe regio "
-                f"verwachten we een effect tussen {pi_low:.2f} en {pi_high:.2f}.")
-    return (f"Pooled effect {est:.2f} (95% interval {low:.2f} to {high:.2f}); heterogeneity "
-            f"between regions is {level} (I² = {i2:.0f}%); in a new region we would expect an "
-            f"effect between {pi_low:.2f} and {pi_high:.2f}.")
+        return (
+            f"Gepoold effect {est:.2f} (95%-interval {low:.2f} tot {high:.2f}); "
+            f"heterogeniteit tussen regio's {level} (I² = {i2:.0f}%); in een nieuwe regio "
+            f"verwachten we een effect tussen {pi_low:.2f} en {pi_high:.2f}."
+        )
+    return (
+        f"Pooled effect {est:.2f} (95% interval {low:.2f} to {high:.2f}); heterogeneity "
+        f"between regions is {level} (I² = {i2:.0f}%); in a new region we would expect an "
+        f"effect between {pi_low:.2f} and {pi_high:.2f}."
+    )

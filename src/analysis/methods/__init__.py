@@ -12,10 +12,10 @@
 """
 
 from analysis.methods.did import att_gt
-from analysis.methods.twfe import twfe
 from analysis.methods.its import its
 from analysis.methods.meta import pool
 from analysis.methods.spc import run_chart, xmr_chart
 from analysis.methods.synth import synthetic_control
+from analysis.methods.twfe import twfe
 
 __all__ = ["att_gt", "its", "pool", "run_chart", "synthetic_control", "twfe", "xmr_chart"]

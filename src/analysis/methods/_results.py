@@ -48,8 +48,13 @@ def normal_effects(
     with np.errstate(divide="ignore", invalid="ignore"):
         p = 2 * stats.norm.sf(np.abs(est / se))
     return pd.DataFrame(
-        {"estimate": est, "std_error": se, "ci_low": est - z * se, "ci_high": est + z * se,
-         "p_value": p}
+        {
+            "estimate": est,
+            "std_error": se,
+            "ci_low": est - z * se,
+            "ci_high": est + z * se,
+            "p_value": p,
+        }
     )
 
 
@@ -73,8 +78,12 @@ class Overall:
 
     def as_dict(self) -> dict[str, float]:
         """The four numbers as a plain dictionary."""
-        return {"estimate": self.estimate, "std_error": self.std_error,
-                "ci_low": self.ci_low, "ci_high": self.ci_high}
+        return {
+            "estimate": self.estimate,
+            "std_error": self.std_error,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
 
 
 def format_effects(effects: pd.DataFrame, title: str, digits: int = 4) -> str:

@@ -45,9 +45,11 @@ _CONTROLS = ("never_treated", "not_yet_treated")
 _METHODS = ("dr", "reg", "ipw")
 _BASE_PERIODS = ("varying", "universal")
 _KINDS = ("simple", "group", "dynamic", "calendar")
-_METHOD_NAMES = {"dr": "doubly robust (DRDID drdid_panel)",
-                 "reg": "outcome regression (DRDID reg_did_panel)",
-                 "ipw": "normalised IPW (DRDID std_ipw_did_panel)"}
+_METHOD_NAMES = {
+    "dr": "doubly robust (DRDID drdid_panel)",
+    "reg": "outcome regression (DRDID reg_did_panel)",
+    "ipw": "normalised IPW (DRDID std_ipw_did_panel)",
+}
 _ZERO_SE = np.sqrt(np.finfo(float).eps) * 10  # R: se <= sqrt(.Machine$double.eps)*10 -> NA
 _IQR_SCALE = stats.norm.ppf(0.75) - stats.norm.ppf(0.25)
 _TRIM_LEVEL = 0.995  # DRDID trim.level
@@ -118,12 +120,19 @@ class AggregateResult:
         o = self.overall
         level = round(100 * (1 - self.alpha))
         band = "simultaneous" if self.bootstrap else "pointwise"
-        lines = [f"Aggregated ATT ({self.kind})",
-                 f"Overall ATT {o.estimate:.4f} (SE {o.std_error:.4f}), "
-                 f"{level}% CI [{o.ci_low:.4f}, {o.ci_high:.4f}]"]
+        lines = [
+            f"Aggregated ATT ({self.kind})",
+            f"Overall ATT {o.estimate:.4f} (SE {o.std_error:.4f}), "
+            f"{level}% CI [{o.ci_low:.4f}, {o.ci_high:.4f}]",
+        ]
         if len(self.effects):
-            lines.append(format_effects(self.effects, f"{self.kind} effects ({band} {level}% band,"
-                                        f" critical value {self.critical_value:.3f})"))
+            lines.append(
+                format_effects(
+                    self.effects,
+                    f"{self.kind} effects ({band} {level}% band,"
+                    f" critical value {self.critical_value:.3f})",
+                )
+            )
         return "\n".join(lines)
 
     def plot(self, ax: Any = None) -> Any:
@@ -181,8 +190,14 @@ class AttGtResult:
     unit_cohort: np.ndarray = field(repr=False)
     _boot: _Boot | None = field(repr=False, default=None)
 
-    def aggregate(self, kind: AggregateKind, *, min_e: float = -np.inf, max_e: float = np.inf,
-                  balance_e: int | None = None) -> AggregateResult:
+    def aggregate(
+        self,
+        kind: AggregateKind,
+        *,
+        min_e: float = -np.inf,
+        max_e: float = np.inf,
+        balance_e: int | None = None,
+    ) -> AggregateResult:
         """Aggregate the ATT(g,t) as R ``aggte(type=kind)``.
 
         Parameters
@@ -220,15 +235,17 @@ class AttGtResult:
         level = round(100 * (1 - self.alpha))
         se_kind = f"multiplier bootstrap ({self.bootstrap} draws)" if self.bootstrap else "analytic"
         p = self.pretest.p_value
-        return "\n".join([
-            format_effects(self.effects, "Group-time average treatment effects ATT(g,t)"),
-            f"{level}% {band} band, critical value {self.critical_value:.3f}; {se_kind} SEs",
-            "P-value for pre-test of parallel trends assumption: "
-            + ("n/a" if np.isnan(p) else f"{p:.5f}"),
-            f"Control group: {self.control.replace('_', ' ')}; anticipation periods: "
-            f"{self.anticipation}; base period: {self.base_period}",
-            f"Estimation method: {_METHOD_NAMES[self.method]}; units: {self.n_units}",
-        ])
+        return "\n".join(
+            [
+                format_effects(self.effects, "Group-time average treatment effects ATT(g,t)"),
+                f"{level}% {band} band, critical value {self.critical_value:.3f}; {se_kind} SEs",
+                "P-value for pre-test of parallel trends assumption: "
+                + ("n/a" if np.isnan(p) else f"{p:.5f}"),
+                f"Control group: {self.control.replace('_', ' ')}; anticipation periods: "
+                f"{self.anticipation}; base period: {self.base_period}",
+                f"Estimation method: {_METHOD_NAMES[self.method]}; units: {self.n_units}",
+            ]
+        )
 
     def plot(self) -> Any:
         """ATT(g,t) by period, one panel per cohort, with confidence bands.
@@ -270,8 +287,15 @@ def _errorbars(ax: Any, x: np.ndarray, eff: pd.DataFrame, post: np.ndarray) -> N
     lo, hi = eff["ci_low"].to_numpy(dtype=float), eff["ci_high"].to_numpy(dtype=float)
     for mask, colour, label in ((~post, "tab:red", "pre"), (post, "tab:blue", "post")):
         if mask.any():
-            ax.errorbar(x[mask], est[mask], yerr=[est[mask] - lo[mask], hi[mask] - est[mask]],
-                        fmt="o", color=colour, capsize=3, label=label)
+            ax.errorbar(
+                x[mask],
+                est[mask],
+                yerr=[est[mask] - lo[mask], hi[mask] - est[mask]],
+                fmt="o",
+                color=colour,
+                capsize=3,
+                label=label,
+            )
     ax.legend(loc="best", fontsize="small")
 
 
@@ -346,8 +370,18 @@ def att_gt(
     cells = _plan_cells(panel, control, anticipation, base_period)
     att, inf = _estimate_cells(panel, cells, method)
     boot = None if bootstrap is None else _Boot(bootstrap, np.random.SeedSequence(seed).entropy)
-    return _finish(panel, cells, att, inf, boot, control=control, method=method,
-                   base_period=base_period, anticipation=anticipation, alpha=alpha)
+    return _finish(
+        panel,
+        cells,
+        att,
+        inf,
+        boot,
+        control=control,
+        method=method,
+        base_period=base_period,
+        anticipation=anticipation,
+        alpha=alpha,
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -355,16 +389,26 @@ def att_gt(
 # ----------------------------------------------------------------------------
 
 
-def _check_options(control: str, method: str, base_period: str, anticipation: int,
-                   bootstrap: int | None, alpha: float) -> None:
-    for name, value, allowed in (("control", control, _CONTROLS), ("method", method, _METHODS),
-                                 ("base_period", base_period, _BASE_PERIODS)):
+def _check_options(
+    control: str,
+    method: str,
+    base_period: str,
+    anticipation: int,
+    bootstrap: int | None,
+    alpha: float,
+) -> None:
+    for name, value, allowed in (
+        ("control", control, _CONTROLS),
+        ("method", method, _METHODS),
+        ("base_period", base_period, _BASE_PERIODS),
+    ):
         if value not in allowed:
             raise ValueError(f"{name} must be one of {allowed}, got {value!r}")
     if isinstance(anticipation, bool) or int(anticipation) != anticipation or anticipation < 0:
         raise ValueError(f"anticipation must be a non-negative integer, got {anticipation!r}")
-    if bootstrap is not None and (isinstance(bootstrap, bool) or int(bootstrap) != bootstrap
-                                  or bootstrap < 1):
+    if bootstrap is not None and (
+        isinstance(bootstrap, bool) or int(bootstrap) != bootstrap or bootstrap < 1
+    ):
         raise ValueError(f"bootstrap must be None or a positive integer, got {bootstrap!r}")
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
@@ -389,8 +433,9 @@ def _numeric(data: pd.DataFrame, col: str) -> np.ndarray:
         raise ValueError(f"column {col!r} must be numeric") from err
 
 
-def _build_panel(data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str,
-                 covariates: list[str]) -> _Panel:
+def _build_panel(
+    data: pd.DataFrame, outcome: str, unit: str, time: str, cohort: str, covariates: list[str]
+) -> _Panel:
     if not isinstance(data, pd.DataFrame):
         raise TypeError("data must be a pandas DataFrame")
     missing = [c for c in [outcome, unit, time, cohort, *covariates] if c not in data.columns]
@@ -422,18 +467,22 @@ def _require_finite(columns: dict[str, np.ndarray]) -> None:
     for name, values in columns.items():
         bad = int((~np.isfinite(values)).sum())
         if bad:
-            raise ValueError(f"column {name!r} has {bad} missing or non-finite values; "
-                             "att_gt needs a complete balanced panel")
+            raise ValueError(
+                f"column {name!r} has {bad} missing or non-finite values; "
+                "att_gt needs a complete balanced panel"
+            )
 
 
-def _check_balanced(ucode: np.ndarray, tcode: np.ndarray, uid: np.ndarray,
-                    times: np.ndarray) -> None:
+def _check_balanced(
+    ucode: np.ndarray, tcode: np.ndarray, uid: np.ndarray, times: np.ndarray
+) -> None:
     n, T = len(uid), len(times)
     counts = np.bincount(ucode * T + tcode, minlength=n * T).reshape(n, T)
     if (counts > 1).any():
         i, j = np.argwhere(counts > 1)[0]
-        raise ValueError(f"duplicate rows: unit {uid[i]!r} appears more than once in "
-                         f"period {times[j]:g}")
+        raise ValueError(
+            f"duplicate rows: unit {uid[i]!r} appears more than once in period {times[j]:g}"
+        )
     holes = counts == 0
     if holes.any():
         bad_units = np.flatnonzero(holes.any(axis=1))
@@ -441,11 +490,13 @@ def _check_balanced(ucode: np.ndarray, tcode: np.ndarray, uid: np.ndarray,
         raise ValueError(
             f"unbalanced panel: {len(bad_units)} of {n} units are missing at least one of the "
             f"{T} periods (e.g. unit {uid[i]!r} has no row for period "
-            f"{times[np.flatnonzero(holes[i])[0]]:g}); att_gt requires a balanced panel")
+            f"{times[np.flatnonzero(holes[i])[0]]:g}); att_gt requires a balanced panel"
+        )
 
 
-def _covariate_array(data: pd.DataFrame, covariates: list[str], flat: np.ndarray, n: int,
-                     T: int) -> np.ndarray | None:
+def _covariate_array(
+    data: pd.DataFrame, covariates: list[str], flat: np.ndarray, n: int, T: int
+) -> np.ndarray | None:
     if not covariates:
         return None
     cols = {c: _numeric(data, c) for c in covariates}
@@ -462,8 +513,10 @@ def _apply_cohort_rules(panel: _Panel, control: str, anticipation: int) -> _Pane
     latest = None
     if not (coh == 0).any():
         if control == "never_treated":
-            raise ValueError("there are no never-treated units (cohort 0 or missing); use "
-                             "control='not_yet_treated'")
+            raise ValueError(
+                "there are no never-treated units (cohort 0 or missing); use "
+                "control='not_yet_treated'"
+            )
         latest = coh.max()
         keep_t = times < latest - anticipation
         if not keep_t.any():
@@ -472,8 +525,10 @@ def _apply_cohort_rules(panel: _Panel, control: str, anticipation: int) -> _Pane
         times = panel.times
     early = (coh > 0) & (coh <= times[0] + anticipation)
     if early.any():
-        warnings.warn(f"Dropped {int(early.sum())} units that were already treated in the "
-                      "first period.", stacklevel=3)
+        warnings.warn(
+            f"Dropped {int(early.sum())} units that were already treated in the first period.",
+            stacklevel=3,
+        )
         panel = _keep_units(panel, ~early)
         coh = coh[~early]
     panel.cohort = coh
@@ -522,8 +577,11 @@ def _plan_cells(panel: _Panel, control: str, anticipation: int, base_period: str
             cur = ti + 1 if varying else ti
             base = ti if varying else last_pre
             if base is None or (g - anticipation <= times[cur] and last_pre is None):
-                warnings.warn(f"There are no pre-treatment periods for the group first treated "
-                              f"at {g:g}; units from this group are dropped", stacklevel=3)
+                warnings.warn(
+                    f"There are no pre-treatment periods for the group first treated "
+                    f"at {g:g}; units from this group are dropped",
+                    stacklevel=3,
+                )
                 break
             threshold = times[max(cur, base)] + anticipation
             if g - anticipation <= times[cur]:
@@ -534,8 +592,14 @@ def _plan_cells(panel: _Panel, control: str, anticipation: int, base_period: str
     g, cur, base, thr, zero = (np.array(v) for v in zip(*rows, strict=True))
     if control == "never_treated":
         thr = np.full(len(g), np.inf)
-    return _Cells(g.astype(float), times[cur], cur.astype(int), base.astype(int),
-                  thr.astype(float), zero.astype(bool))
+    return _Cells(
+        g.astype(float),
+        times[cur],
+        cur.astype(int),
+        base.astype(int),
+        thr.astype(float),
+        zero.astype(bool),
+    )
 
 
 def _control_masks(cohort: np.ndarray, cells: _Cells) -> np.ndarray:
@@ -556,8 +620,9 @@ def _estimate_cells(panel: _Panel, cells: _Cells, method: str) -> tuple[np.ndarr
     return att, inf
 
 
-def _unconditional(dy: np.ndarray, treat: np.ndarray, ctrl: np.ndarray,
-                   method: str) -> tuple[np.ndarray, np.ndarray]:
+def _unconditional(
+    dy: np.ndarray, treat: np.ndarray, ctrl: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
     """All cells at once: difference of mean changes and its influence function.
 
     With an intercept-only design ``reg``, ``ipw`` and ``dr`` coincide; the
@@ -579,13 +644,17 @@ def _unconditional(dy: np.ndarray, treat: np.ndarray, ctrl: np.ndarray,
 
 def _flag_bad(bad: np.ndarray, att: np.ndarray, inf: np.ndarray) -> None:
     if bad.any():
-        warnings.warn(f"{int(bad.sum())} ATT(g,t) cell(s) could not be estimated (no treated "
-                      "or comparison units, or overlap violated); set to NaN", stacklevel=4)
+        warnings.warn(
+            f"{int(bad.sum())} ATT(g,t) cell(s) could not be estimated (no treated "
+            "or comparison units, or overlap violated); set to NaN",
+            stacklevel=4,
+        )
         att[bad], inf[:, bad] = np.nan, np.nan
 
 
-def _conditional(panel: _Panel, cells: _Cells, dy: np.ndarray, treat: np.ndarray,
-                 ctrl: np.ndarray, method: str) -> tuple[np.ndarray, np.ndarray]:
+def _conditional(
+    panel: _Panel, cells: _Cells, dy: np.ndarray, treat: np.ndarray, ctrl: np.ndarray, method: str
+) -> tuple[np.ndarray, np.ndarray]:
     """Cell-by-cell DRDID estimators with covariates (cached propensity fits)."""
     n, K = dy.shape
     att, inf = np.full(K, np.nan), np.zeros((n, K))
@@ -604,8 +673,10 @@ def _conditional(panel: _Panel, cells: _Cells, dy: np.ndarray, treat: np.ndarray
                 ps = ps_cache[key]
             a, phi = _two_by_two(dy[sub, k], d, x, ps, method)
         except _CellError as err:
-            warnings.warn(f"ATT(g,t) for cohort {cells.g[k]:g}, time {cells.t[k]:g} set to "
-                          f"NaN: {err}", stacklevel=4)
+            warnings.warn(
+                f"ATT(g,t) for cohort {cells.g[k]:g}, time {cells.t[k]:g} set to NaN: {err}",
+                stacklevel=4,
+            )
             att[k], inf[:, k] = np.nan, np.nan
             continue
         att[k] = a
@@ -678,8 +749,9 @@ def _ps_if(x: np.ndarray, d: np.ndarray, ps: np.ndarray) -> np.ndarray:
     return (x * (d - ps)[:, None]) @ (np.linalg.inv(hess) * len(d))
 
 
-def _two_by_two(dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray | None,
-                method: str) -> tuple[float, np.ndarray]:
+def _two_by_two(
+    dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray | None, method: str
+) -> tuple[float, np.ndarray]:
     if method == "reg":
         return _reg_did(dy, d, x)
     ps = np.minimum(ps, 1 - 1e-6)
@@ -701,8 +773,9 @@ def _reg_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray) -> tuple[float, np.nd
     return eta_t - eta_c, inf_t - inf_c
 
 
-def _ipw_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray, w_t: np.ndarray,
-             w_c: np.ndarray) -> tuple[float, np.ndarray]:
+def _ipw_did(
+    dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray, w_t: np.ndarray, w_c: np.ndarray
+) -> tuple[float, np.ndarray]:
     """DRDID ``std_ipw_did_panel`` (normalised IPW, trimmed)."""
     eta_t, eta_c = np.mean(w_t * dy) / w_t.mean(), np.mean(w_c * dy) / w_c.mean()
     inf_t = (w_t * dy - w_t * eta_t) / w_t.mean()
@@ -711,16 +784,16 @@ def _ipw_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray, w_t: 
     return eta_t - eta_c, inf_t - inf_c
 
 
-def _dr_did(dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray, w_t: np.ndarray,
-            w_c: np.ndarray) -> tuple[float, np.ndarray]:
+def _dr_did(
+    dy: np.ndarray, d: np.ndarray, x: np.ndarray, ps: np.ndarray, w_t: np.ndarray, w_c: np.ndarray
+) -> tuple[float, np.ndarray]:
     """DRDID ``drdid_panel`` (locally efficient doubly robust, traditional)."""
     out, asy = _ols_control(dy, d, x)
     r = dy - out
     eta_t, eta_c = np.mean(w_t * r) / w_t.mean(), np.mean(w_c * r) / w_c.mean()
     inf_t = w_t * r - w_t * eta_t - asy @ np.mean(w_t[:, None] * x, axis=0)
     m2 = np.mean((w_c * (r - eta_c))[:, None] * x, axis=0)
-    inf_c = (w_c * r - w_c * eta_c + _ps_if(x, d, ps) @ m2
-             - asy @ np.mean(w_c[:, None] * x, axis=0))
+    inf_c = w_c * r - w_c * eta_c + _ps_if(x, d, ps) @ m2 - asy @ np.mean(w_c[:, None] * x, axis=0)
     return eta_t - eta_c, inf_t / w_t.mean() - inf_c / w_c.mean()
 
 
@@ -775,8 +848,7 @@ def _bootstrap_inference(inf: np.ndarray, boot: _Boot, alpha: float) -> tuple[np
     return np.where(se > _ZERO_SE, se, np.nan), float(crit)
 
 
-def _standard_errors(inf: np.ndarray, boot: _Boot | None,
-                     alpha: float) -> tuple[np.ndarray, float]:
+def _standard_errors(inf: np.ndarray, boot: _Boot | None, alpha: float) -> tuple[np.ndarray, float]:
     """Analytic SEs and normal critical value, or bootstrap SEs and sup-t value."""
     se = _analytic_se(inf)
     z = float(stats.norm.ppf(1 - alpha / 2))
@@ -796,26 +868,51 @@ def _pretest(att: np.ndarray, inf: np.ndarray, cells: _Cells, anticipation: int)
         return PreTest(np.nan, np.nan, 0)
     v = inf[:, pre].T @ inf[:, pre] / n
     if _ill_conditioned(v):
-        warnings.warn("Not returning pre-test Wald statistic due to singular covariance "
-                      "matrix", stacklevel=3)
+        warnings.warn(
+            "Not returning pre-test Wald statistic due to singular covariance matrix", stacklevel=3
+        )
         return PreTest(np.nan, np.nan, len(pre))
     a = att[pre]
     w = float(n * a @ np.linalg.solve(v, a))
     return PreTest(w, float(stats.chi2.sf(w, len(pre))), len(pre))
 
 
-def _finish(panel: _Panel, cells: _Cells, att: np.ndarray, inf: np.ndarray, boot: _Boot | None,
-            *, control: str, method: str, base_period: str, anticipation: int,
-            alpha: float) -> AttGtResult:
+def _finish(
+    panel: _Panel,
+    cells: _Cells,
+    att: np.ndarray,
+    inf: np.ndarray,
+    boot: _Boot | None,
+    *,
+    control: str,
+    method: str,
+    base_period: str,
+    anticipation: int,
+    alpha: float,
+) -> AttGtResult:
     se, crit = _standard_errors(inf, boot, alpha)
-    effects = pd.concat([pd.DataFrame({"cohort": cells.g, "time": cells.t}),
-                         normal_effects(att, se, alpha=alpha, critical=crit)], axis=1)
+    effects = pd.concat(
+        [
+            pd.DataFrame({"cohort": cells.g, "time": cells.t}),
+            normal_effects(att, se, alpha=alpha, critical=crit),
+        ],
+        axis=1,
+    )
     return AttGtResult(
-        effects=effects, pretest=_pretest(att, inf, cells, anticipation), critical_value=crit,
-        n_units=inf.shape[0], control=control, method=method, base_period=base_period,
-        anticipation=anticipation, alpha=alpha,
-        bootstrap=None if boot is None else boot.iterations, influence=inf,
-        unit_cohort=panel.cohort, _boot=boot)
+        effects=effects,
+        pretest=_pretest(att, inf, cells, anticipation),
+        critical_value=crit,
+        n_units=inf.shape[0],
+        control=control,
+        method=method,
+        base_period=base_period,
+        anticipation=anticipation,
+        alpha=alpha,
+        bootstrap=None if boot is None else boot.iterations,
+        influence=inf,
+        unit_cohort=panel.cohort,
+        _boot=boot,
+    )
 
 
 # ----------------------------------------------------------------------------
@@ -862,8 +959,7 @@ def _weighted(a: _Agg, keep: np.ndarray, with_wif: bool = True) -> tuple[float, 
     return est, inf
 
 
-def _wif_dot(groups: np.ndarray, pg: np.ndarray, att: np.ndarray,
-             cohort: np.ndarray) -> np.ndarray:
+def _wif_dot(groups: np.ndarray, pg: np.ndarray, att: np.ndarray, cohort: np.ndarray) -> np.ndarray:
     """``wif(keepers, pg, ...) %*% att``: effect of estimating the cohort weights.
 
     Computed without the (n x k) matrix: for unit i the indicator part is the
@@ -880,16 +976,19 @@ def _wif_dot(groups: np.ndarray, pg: np.ndarray, att: np.ndarray,
     return ind_att / s - ind_one * (pg @ att) / s**2
 
 
-def _aggregate(res: AttGtResult, kind: str, min_e: float, max_e: float,
-               balance_e: int | None) -> AggregateResult:
+def _aggregate(
+    res: AttGtResult, kind: str, min_e: float, max_e: float, balance_e: int | None
+) -> AggregateResult:
     a = _agg_inputs(res)
     if kind == "calendar" and (np.isfinite(min_e) or np.isfinite(max_e)):
         warnings.warn("min_e and max_e are ignored for kind='calendar'", stacklevel=3)
     if kind == "simple":
         keep = a.window(min_e, max_e)
         if not keep.any():
-            raise ValueError("No group-time average treatment effects fall within the "
-                             f"requested window [{min_e}, {max_e}]")
+            raise ValueError(
+                "No group-time average treatment effects fall within the "
+                f"requested window [{min_e}, {max_e}]"
+            )
         est, inf = _weighted(a, keep)
         return _package(res, kind, est, inf, None, None, np.empty((len(inf), 0)))
     builder = {"group": _by_group, "dynamic": _by_event, "calendar": _by_calendar}[kind]
@@ -902,8 +1001,10 @@ def _by_group(a: _Agg, min_e: float, max_e: float, balance_e: int | None) -> tup
     window = a.window(min_e, max_e)
     empty = [g for g in glist if not (window & (a.g == g)).any()]
     if empty:
-        raise ValueError("No group-time average treatment effects fall within the requested "
-                         f"window [{min_e}, {max_e}] for cohort(s) {empty}")
+        raise ValueError(
+            "No group-time average treatment effects fall within the requested "
+            f"window [{min_e}, {max_e}] for cohort(s) {empty}"
+        )
     ests, infs = [], []
     for g in glist:
         est, inf = _weighted(a, window & (a.g == g), with_wif=False)
@@ -942,8 +1043,7 @@ def _balanced_cohorts(a: _Agg, e: np.ndarray, balance_e: int) -> np.ndarray:
     required = set(np.unique(e[eligible & (e >= 0) & (e <= balance_e)]))
     keep = [g for g in np.unique(a.g[eligible]) if required <= set(e[a.g == g])]
     if not keep:
-        raise ValueError(f"no cohort is observed for balance_e={balance_e} periods after "
-                         "treatment")
+        raise ValueError(f"no cohort is observed for balance_e={balance_e} periods after treatment")
     return np.isin(a.g, keep)
 
 
@@ -955,9 +1055,16 @@ def _by_calendar(a: _Agg, min_e: float, max_e: float, balance_e: int | None) -> 
     return "time", tlist, ests, infs, float(ests.mean()), infs.mean(axis=1)
 
 
-def _package(res: AttGtResult, kind: str, est: float, inf: np.ndarray, index_name: str | None,
-             index: np.ndarray | None, infs: np.ndarray,
-             ests: np.ndarray | None = None) -> AggregateResult:
+def _package(
+    res: AttGtResult,
+    kind: str,
+    est: float,
+    inf: np.ndarray,
+    index_name: str | None,
+    index: np.ndarray | None,
+    infs: np.ndarray,
+    ests: np.ndarray | None = None,
+) -> AggregateResult:
     z = float(stats.norm.ppf(1 - res.alpha / 2))
     se = float(_standard_errors(inf[:, None], res._boot, res.alpha)[0][0])
     overall = Overall(est, se, est - z * se, est + z * se)
@@ -967,7 +1074,19 @@ def _package(res: AttGtResult, kind: str, est: float, inf: np.ndarray, index_nam
     else:
         ses, crit = _standard_errors(infs, res._boot, res.alpha)
         crit = max(crit, z)  # R falls back to pointwise when the band is narrower
-        effects = pd.concat([pd.DataFrame({index_name: index}),
-                             normal_effects(ests, ses, alpha=res.alpha, critical=crit)], axis=1)
-    return AggregateResult(kind=kind, overall=overall, effects=effects, critical_value=crit,
-                           alpha=res.alpha, bootstrap=res.bootstrap, influence=inf)
+        effects = pd.concat(
+            [
+                pd.DataFrame({index_name: index}),
+                normal_effects(ests, ses, alpha=res.alpha, critical=crit),
+            ],
+            axis=1,
+        )
+    return AggregateResult(
+        kind=kind,
+        overall=overall,
+        effects=effects,
+        critical_value=crit,
+        alpha=res.alpha,
+        bootstrap=res.bootstrap,
+        influence=inf,
+    )

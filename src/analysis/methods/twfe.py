@@ -76,9 +76,7 @@ class TwfeResult:
 
     def summary(self) -> str:
         """Plain-text summary: sample sizes, standard-error type, estimates."""
-        title = (
-            f"TWFE {'event study' if self.kind == 'event_study' else 'DiD'} of {self.outcome}"
-        )
+        title = f"TWFE {'event study' if self.kind == 'event_study' else 'DiD'} of {self.outcome}"
         lines = [
             f"observations: {self.n_obs}, units: {self.n_units}, periods: {self.n_periods}",
             f"standard errors: CR1 clustered by {self.cluster} ({self.n_clusters} clusters), "
@@ -88,8 +86,7 @@ class TwfeResult:
         if self.kind == "event_study":
             lo, hi = self.event_window  # type: ignore[misc]
             lines.append(
-                f"reference period: {REFERENCE_EVENT_TIME}; end points binned "
-                f"(<= {lo}, >= {hi})"
+                f"reference period: {REFERENCE_EVENT_TIME}; end points binned (<= {lo}, >= {hi})"
             )
         return "\n".join([*lines, "", format_effects(self.effects, title)])
 
@@ -114,23 +111,43 @@ class TwfeResult:
         eff = self.effects
         if self.kind == "event_study":
             x = eff["event_time"].to_numpy()
-            ax.errorbar(x, eff["estimate"], yerr=[eff["estimate"] - eff["ci_low"],
-                        eff["ci_high"] - eff["estimate"]], fmt="o", capsize=3,
-                        color="C0", label=f"estimate, {1 - self.alpha:.0%} CI")
-            ax.plot([REFERENCE_EVENT_TIME], [0.0], marker="o", mfc="white", color="C0",
-                    linestyle="none", label="reference period")
+            ax.errorbar(
+                x,
+                eff["estimate"],
+                yerr=[eff["estimate"] - eff["ci_low"], eff["ci_high"] - eff["estimate"]],
+                fmt="o",
+                capsize=3,
+                color="C0",
+                label=f"estimate, {1 - self.alpha:.0%} CI",
+            )
+            ax.plot(
+                [REFERENCE_EVENT_TIME],
+                [0.0],
+                marker="o",
+                mfc="white",
+                color="C0",
+                linestyle="none",
+                label="reference period",
+            )
             ax.axvline(-0.5, color="grey", linestyle=":", linewidth=1)
             ax.set_xlabel("periods since start of treatment")
             ticks = sorted({*x.tolist(), REFERENCE_EVENT_TIME})
             ax.set_xticks(ticks)
             lo, hi = self.event_window  # type: ignore[misc]
-            ax.set_xticklabels([f"≤{t}" if t == lo else f"≥{t}" if t == hi else str(t)
-                                for t in ticks])
+            ax.set_xticklabels(
+                [f"≤{t}" if t == lo else f"≥{t}" if t == hi else str(t) for t in ticks]
+            )
             ax.set_title(f"TWFE event study: {self.outcome}")
         else:
-            ax.errorbar([0], eff["estimate"], yerr=[eff["estimate"] - eff["ci_low"],
-                        eff["ci_high"] - eff["estimate"]], fmt="o", capsize=3, color="C0",
-                        label=f"estimate, {1 - self.alpha:.0%} CI")
+            ax.errorbar(
+                [0],
+                eff["estimate"],
+                yerr=[eff["estimate"] - eff["ci_low"], eff["ci_high"] - eff["estimate"]],
+                fmt="o",
+                capsize=3,
+                color="C0",
+                label=f"estimate, {1 - self.alpha:.0%} CI",
+            )
             ax.set_xticks([0])
             ax.set_xticklabels(["treated"])
             ax.set_xlim(-1, 1)
@@ -233,16 +250,19 @@ def twfe(
     [-3, -2, 0, 1, 2]
     """
     cluster_col = unit if cluster is None else cluster
-    _validate_arguments(data, outcome, unit, time, treated, cluster_col, event_window, alpha,
-                        fixef_k)
+    _validate_arguments(
+        data, outcome, unit, time, treated, cluster_col, event_window, alpha, fixef_k
+    )
     cols = list(dict.fromkeys([outcome, unit, time, treated, cluster_col]))
     df = data.loc[:, cols].copy()
     if df[cols].isna().to_numpy().any():
         bad = [c for c in cols if df[c].isna().any()]
         raise ValueError(f"columns {bad} contain missing values; drop or impute them first")
     if df.duplicated([unit, time]).any():
-        raise ValueError(f"more than one row for some ({unit}, {time}) pairs; "
-                         "the panel must have one row per unit and period")
+        raise ValueError(
+            f"more than one row for some ({unit}, {time}) pairs; "
+            "the panel must have one row per unit and period"
+        )
     y = pd.to_numeric(df[outcome], errors="coerce").to_numpy(dtype=float)
     if not np.isfinite(y).all():
         raise ValueError(f"outcome column {outcome!r} must be numeric and finite")
@@ -251,8 +271,12 @@ def twfe(
     unit_codes, unit_levels = pd.factorize(df[unit], sort=True)
     time_codes, time_levels = pd.factorize(df[time], sort=True)
     clus_codes, clus_levels = pd.factorize(df[cluster_col], sort=True)
-    n_obs, n_units, n_periods, n_clusters = len(df), len(unit_levels), len(time_levels), len(
-        clus_levels)
+    n_obs, n_units, n_periods, n_clusters = (
+        len(df),
+        len(unit_levels),
+        len(time_levels),
+        len(clus_levels),
+    )
     if n_clusters < 2:
         raise ValueError(f"need at least 2 clusters in {cluster_col!r}, found {n_clusters}")
 
@@ -269,7 +293,8 @@ def twfe(
     y_t, X_t = Z[:, 0], Z[:, 1:]
     norms = np.linalg.norm(X_t, axis=0)
     if (norms <= 1e-10 * np.linalg.norm(X, axis=0)).any() or np.min(
-            np.linalg.svd(X_t / norms, compute_uv=False)) < 1e-8:
+        np.linalg.svd(X_t / norms, compute_uv=False)
+    ) < 1e-8:
         raise ValueError(
             "the treatment coefficients are not identified after absorbing unit and time "
             "effects (no variation in treatment, or the event-time dummies are collinear; "
@@ -290,26 +315,35 @@ def twfe(
     vcov = factor * bread @ meat @ bread
     vcov = (vcov + vcov.T) / 2
 
-    effects = pd.concat(
-        [index, normal_effects(beta, np.sqrt(np.diag(vcov)), alpha=alpha)], axis=1
-    )[[*index.columns, *EFFECT_COLUMNS]]
+    effects = pd.concat([index, normal_effects(beta, np.sqrt(np.diag(vcov)), alpha=alpha)], axis=1)[
+        [*index.columns, *EFFECT_COLUMNS]
+    ]
     return TwfeResult(
-        effects=effects, n_obs=n_obs, n_units=n_units, n_periods=n_periods,
-        n_clusters=n_clusters, kind="static" if event_window is None else "event_study",
-        outcome=outcome, cluster=cluster_col, vcov=vcov, dof_k=int(k), fixef_k=fixef_k,
-        alpha=alpha, event_window=None if event_window is None else tuple(event_window),
+        effects=effects,
+        n_obs=n_obs,
+        n_units=n_units,
+        n_periods=n_periods,
+        n_clusters=n_clusters,
+        kind="static" if event_window is None else "event_study",
+        outcome=outcome,
+        cluster=cluster_col,
+        vcov=vcov,
+        dof_k=int(k),
+        fixef_k=fixef_k,
+        alpha=alpha,
+        event_window=None if event_window is None else tuple(event_window),
     )
 
 
 # --------------------------------------------------------------------------- helpers
 
 
-def _validate_arguments(data, outcome, unit, time, treated, cluster, event_window, alpha,
-                        fixef_k) -> None:
+def _validate_arguments(
+    data, outcome, unit, time, treated, cluster, event_window, alpha, fixef_k
+) -> None:
     if not isinstance(data, pd.DataFrame):
         raise ValueError(f"data must be a pandas DataFrame, got {type(data).__name__}")
-    names = {"outcome": outcome, "unit": unit, "time": time, "treated": treated,
-             "cluster": cluster}
+    names = {"outcome": outcome, "unit": unit, "time": time, "treated": treated, "cluster": cluster}
     missing = [f"{role}={col!r}" for role, col in names.items() if col not in data.columns]
     if missing:
         raise ValueError(f"columns not in data: {', '.join(missing)}")
@@ -322,16 +356,23 @@ def _validate_arguments(data, outcome, unit, time, treated, cluster, event_windo
     if fixef_k not in ("nested", "full"):
         raise ValueError(f"fixef_k must be 'nested' or 'full', got {fixef_k!r}")
     if event_window is not None:
-        ok = (isinstance(event_window, tuple | list) and len(event_window) == 2
-              and all(isinstance(v, int | np.integer) and not isinstance(v, bool)
-                      for v in event_window))
+        ok = (
+            isinstance(event_window, tuple | list)
+            and len(event_window) == 2
+            and all(
+                isinstance(v, int | np.integer) and not isinstance(v, bool) for v in event_window
+            )
+        )
         if not ok:
-            raise ValueError(f"event_window must be a pair of integers (lo, hi), "
-                             f"got {event_window!r}")
+            raise ValueError(
+                f"event_window must be a pair of integers (lo, hi), got {event_window!r}"
+            )
         lo, hi = event_window
         if not lo <= REFERENCE_EVENT_TIME < hi:
-            raise ValueError(f"event_window=(lo, hi) needs lo <= -1 < hi so that the reference "
-                             f"period -1 lies inside it, got {event_window!r}")
+            raise ValueError(
+                f"event_window=(lo, hi) needs lo <= -1 < hi so that the reference "
+                f"period -1 lies inside it, got {event_window!r}"
+            )
 
 
 def _treated_indicator(col: pd.Series, name: str) -> np.ndarray:
@@ -350,8 +391,10 @@ def _check_absorbing(unit_codes, time_codes, d, name) -> None:
     same_unit = u[1:] == u[:-1]
     switches_off = same_unit & (dd[1:] < dd[:-1])
     if switches_off.any():
-        raise ValueError(f"treated column {name!r} switches from 1 back to 0 within a unit; "
-                         "twfe supports absorbing (staggered) treatment only")
+        raise ValueError(
+            f"treated column {name!r} switches from 1 back to 0 within a unit; "
+            "twfe supports absorbing (staggered) treatment only"
+        )
 
 
 def _event_time_design(unit_codes, time_codes, d, n_units, window):
@@ -390,8 +433,10 @@ def _demean_two_way(Z, unit_codes, time_codes, n_units, n_periods) -> np.ndarray
         # after the time step time means are zero; converged once unit means are too
         if np.all(np.abs((U @ Z) / u_count[:, None]).max(axis=0) <= _TOL * scale):
             return Z
-    raise RuntimeError("alternating demeaning did not converge; the panel may be very "
-                       "unbalanced or poorly connected")
+    raise RuntimeError(
+        "alternating demeaning did not converge; the panel may be very "
+        "unbalanced or poorly connected"
+    )
 
 
 def _nested(fe_codes, clus_codes, n_fe) -> bool:
@@ -403,9 +448,11 @@ def _nested(fe_codes, clus_codes, n_fe) -> bool:
 def _dof_k(fixef_k, n_coef, unit_codes, time_codes, clus_codes, n_units, n_periods) -> int:
     """K in the CR1 factor: coefficients plus the counted fixed-effect parameters."""
     graph = sparse.csr_matrix(
-        (np.ones(len(unit_codes)), (unit_codes, time_codes)), shape=(n_units, n_periods))
+        (np.ones(len(unit_codes)), (unit_codes, time_codes)), shape=(n_units, n_periods)
+    )
     n_components, _ = connected_components(
-        sparse.bmat([[None, graph], [graph.T, None]]), directed=False)
+        sparse.bmat([[None, graph], [graph.T, None]]), directed=False
+    )
     fe_full = n_units + n_periods - n_components  # rank of [unit dummies, time dummies]
     if fixef_k == "full":
         return n_coef + fe_full

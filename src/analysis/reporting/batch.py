@@ -9,7 +9,6 @@ in-process, and returns one :class:`RegionOutcome` per job.
 
 from __future__ import annotations
 
-import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -52,12 +51,14 @@ class RegionJob:
     @property
     def cache_key(self) -> str:
         """Changes when the notebook, parameters, data or library change."""
-        return hash_json({
-            "notebook": hash_files([self.notebook]),
-            "parameters": self.parameters,
-            "data": self.data_hash,
-            "library": library_fingerprint(),
-        })
+        return hash_json(
+            {
+                "notebook": hash_files([self.notebook]),
+                "parameters": self.parameters,
+                "data": self.data_hash,
+                "library": library_fingerprint(),
+            }
+        )
 
     def last_record(self) -> dict[str, Any]:
         """The record of the last run, or an empty dict."""
@@ -67,8 +68,11 @@ class RegionJob:
     def is_cached(self) -> bool:
         """True when the last run succeeded with the same inputs and its report exists."""
         record = self.last_record()
-        return (record.get("status") == "ok" and record.get("cache_key") == self.cache_key
-                and self.html_path.is_file())
+        return (
+            record.get("status") == "ok"
+            and record.get("cache_key") == self.cache_key
+            and self.html_path.is_file()
+        )
 
 
 @dataclass(frozen=True)
@@ -83,38 +87,65 @@ class RegionOutcome:
     details: dict[str, Any] = field(default_factory=dict)
 
 
-def execute_region(job: RegionJob) -> RegionOutcome:
+def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutcome:
     """Execute one job's notebook with papermill and render its HTML.
 
     Never raises for a failing notebook: the executed notebook is kept (papermill
     marks the failing cell) and the outcome says ``"failed"``. The previous HTML
     report, if any, is left as it was.
+
+    Parameters
+    ----------
+    job
+        What to run.
+    reuse_kernel
+        Run in this process's warm kernel (see :mod:`analysis.reporting.kernels`)
+        instead of starting a new one.
     """
     start = time.perf_counter()
     job.workdir.mkdir(parents=True, exist_ok=True)
     job.executed_path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        _execute_notebook(job)
-        render_html(job.executed_path, job.html_path, header=job.header,
-                    provenance=job.provenance)
+        _execute_notebook(job, reuse_kernel)
+        render_html(job.executed_path, job.html_path, header=job.header, provenance=job.provenance)
     except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
+        if reuse_kernel:
+            from analysis.reporting.kernels import discard_kernel
+
+            discard_kernel()
         return _finish(job, "failed", start, error=_describe_error(exc))
     return _finish(job, "ok", start)
 
 
-def _execute_notebook(job: RegionJob) -> None:
+def execute_region_in_warm_kernel(job: RegionJob) -> RegionOutcome:
+    """:func:`execute_region` with ``reuse_kernel=True`` (picklable for process pools)."""
+    return execute_region(job, reuse_kernel=True)
+
+
+def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
     import papermill as pm  # imported here: a worker pays for it, the CLI start-up does not
 
+    engine = None
+    if reuse_kernel:
+        from analysis.reporting.kernels import ENGINE_NAME, prepare_kernel
+
+        prepare_kernel(job.kernel_name, job.workdir)
+        engine = ENGINE_NAME
     running = job.executed_path.with_name(job.executed_path.stem + ".running.ipynb")
     try:
         pm.execute_notebook(
-            str(job.notebook), str(running), parameters=job.parameters,
-            kernel_name=job.kernel_name, cwd=str(job.workdir), progress_bar=False,
+            str(job.notebook),
+            str(running),
+            parameters=job.parameters,
+            kernel_name=job.kernel_name,
+            cwd=str(job.workdir),
+            progress_bar=False,
             log_output=False,
+            engine_name=engine,
         )
     finally:
         if running.exists():  # papermill writes the notebook even when a cell fails
-            os.replace(running, job.executed_path)
+            running.replace(job.executed_path)
 
 
 def _describe_error(exc: Exception) -> str:
@@ -125,24 +156,37 @@ def _describe_error(exc: Exception) -> str:
     return f"{name}: {text[0] if text else ''}".strip() or traceback.format_exc(limit=1)
 
 
-def _finish(job: RegionJob, status: Status, start: float, error: str | None = None
-            ) -> RegionOutcome:
-    outcome = RegionOutcome(job.region_id, status, round(time.perf_counter() - start, 2),
-                            datetime.now().isoformat(timespec="seconds"), error)
-    record = {"status": status, "duration": outcome.duration, "finished": outcome.finished,
-              "error": error, "cache_key": job.cache_key if status == "ok" else None}
+def _finish(
+    job: RegionJob, status: Status, start: float, error: str | None = None
+) -> RegionOutcome:
+    outcome = RegionOutcome(
+        job.region_id,
+        status,
+        round(time.perf_counter() - start, 2),
+        datetime.now().isoformat(timespec="seconds"),
+        error,
+    )
+    record = {
+        "status": status,
+        "duration": outcome.duration,
+        "finished": outcome.finished,
+        "error": error,
+        "cache_key": job.cache_key if status == "ok" else None,
+    }
     if status == "failed":  # keep the time of the last good run for the index
         previous = job.last_record()
         record["last_ok"] = previous.get("last_ok") or (
-            previous.get("finished") if previous.get("status") == "ok" else None)
+            previous.get("finished") if previous.get("status") == "ok" else None
+        )
     else:
         record["last_ok"] = outcome.finished
     atomic_write_json(job.record_path, record)
     return outcome
 
 
-def select_jobs(jobs: Sequence[RegionJob], *, force: bool = False, only_failed: bool = False
-                ) -> tuple[list[RegionJob], list[RegionOutcome]]:
+def select_jobs(
+    jobs: Sequence[RegionJob], *, force: bool = False, only_failed: bool = False
+) -> tuple[list[RegionJob], list[RegionOutcome]]:
     """Split jobs into those to execute and outcomes for those left alone.
 
     Parameters
@@ -169,42 +213,62 @@ def select_jobs(jobs: Sequence[RegionJob], *, force: bool = False, only_failed: 
 
 def _from_record(job: RegionJob, status: Status) -> RegionOutcome:
     record = job.last_record()
-    return RegionOutcome(job.region_id, status, float(record.get("duration") or 0.0),
-                         str(record.get("finished") or ""), record.get("error"))
+    return RegionOutcome(
+        job.region_id,
+        status,
+        float(record.get("duration") or 0.0),
+        str(record.get("finished") or ""),
+        record.get("error"),
+    )
 
 
 ProgressCallback = Callable[[str, str], None]
 
 
-def run_jobs_locally(jobs: Sequence[RegionJob], workers: int,
-                     on_event: ProgressCallback) -> Iterator[RegionOutcome]:
-    """Execute jobs in ``workers`` local processes, yielding outcomes as they finish."""
+def run_jobs_locally(
+    jobs: Sequence[RegionJob],
+    workers: int,
+    on_event: ProgressCallback,
+    *,
+    reuse_kernels: bool = True,
+) -> Iterator[RegionOutcome]:
+    """Execute jobs in ``workers`` local processes, yielding outcomes as they finish.
+
+    With ``reuse_kernels`` each process keeps one kernel for all its regions.
+    """
     if not jobs:
         return
-    with ProcessPoolExecutor(max_workers=max(1, min(workers, len(jobs))),
-                             mp_context=get_context("spawn")) as pool:
-        futures = {pool.submit(execute_region, job): job for job in jobs}
+    run = execute_region_in_warm_kernel if reuse_kernels else execute_region
+    with ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))), mp_context=get_context("spawn")
+    ) as pool:
+        futures = {pool.submit(run, job): job for job in jobs}
         for job in jobs:
             on_event(job.region_id, "running")
         for future in as_completed(futures):
             yield _result_or_failure(future, futures[future])
 
 
-def run_jobs_on_dask(jobs: Sequence[RegionJob], scheduler: str, workers: int,
-                     on_event: ProgressCallback) -> Iterator[RegionOutcome]:
+def run_jobs_on_dask(
+    jobs: Sequence[RegionJob], scheduler: str, workers: int, on_event: ProgressCallback
+) -> Iterator[RegionOutcome]:
     """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster)."""
     if not jobs:
         return
-    from distributed import Client, LocalCluster, as_completed as dask_completed
+    from distributed import Client, LocalCluster
+    from distributed import as_completed as dask_completed
 
     cluster = None
     if scheduler == "local":
-        cluster = LocalCluster(n_workers=max(1, workers), threads_per_worker=1,
-                               processes=True, dashboard_address=None)
+        cluster = LocalCluster(
+            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
+        )
     try:
         with Client(cluster if cluster is not None else scheduler) as client:
-            futures = {client.submit(execute_region, job, key=f"region-{job.region_id}",
-                                     pure=False): job for job in jobs}
+            futures = {
+                client.submit(execute_region, job, key=f"region-{job.region_id}", pure=False): job
+                for job in jobs
+            }
             for job in jobs:
                 on_event(job.region_id, "submitted")
             for future in dask_completed(list(futures)):
@@ -218,5 +282,10 @@ def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its own region
-        return RegionOutcome(job.region_id, "failed", 0.0,
-                             datetime.now().isoformat(timespec="seconds"), _describe_error(exc))
+        return RegionOutcome(
+            job.region_id,
+            "failed",
+            0.0,
+            datetime.now().isoformat(timespec="seconds"),
+            _describe_error(exc),
+        )

@@ -16,7 +16,7 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path
     try:
         with os.fdopen(fd, "w", encoding=encoding) as handle:
             handle.write(text)
-        os.replace(tmp, path)
+        Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

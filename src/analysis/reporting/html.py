@@ -30,10 +30,17 @@ class ReportHeader:
 
 @lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
-    exporter = HTMLExporter(template_name="lab", exclude_input=True,
-                            exclude_input_prompt=True, exclude_output_prompt=True)
-    remover = TagRemovePreprocessor(remove_cell_tags=set(REMOVE_CELL_TAGS),
-                                    remove_input_tags=set(REMOVE_INPUT_TAGS), enabled=True)
+    exporter = HTMLExporter(
+        template_name="lab",
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    remover = TagRemovePreprocessor(
+        remove_cell_tags=set(REMOVE_CELL_TAGS),
+        remove_input_tags=set(REMOVE_INPUT_TAGS),
+        enabled=True,
+    )
     exporter.register_preprocessor(remover, enabled=True)
     return exporter
 
@@ -61,8 +68,10 @@ def footer_markdown(provenance: dict[str, object]) -> str:
         f"<td style='text-align:left'><code>{html.escape(str(v))}</code></td></tr>"
         for k, v in provenance.items()
     )
-    return f"<hr><details class='workbench-provenance'><summary>Provenance</summary>" \
-           f"<table>{rows}</table></details>"
+    return (
+        f"<hr><details class='workbench-provenance'><summary>Provenance</summary>"
+        f"<table>{rows}</table></details>"
+    )
 
 
 def render_html(

@@ -14,16 +14,36 @@ from analysis.reporting.batch import RegionJob, RegionOutcome
 from analysis.reporting.files import atomic_write_text, read_json
 
 LABELS = {
-    "en": {"title": "pilot evaluation reports", "generated": "Generated", "regions": "regions",
-           "synthesis": "Synthesis across regions", "region": "Region", "status": "Status",
-           "last_run": "Last run", "duration": "Duration (s)", "headline": "Headline effects",
-           "links": "Open", "report": "evaluation report", "notebook": "executed notebook",
-           "monitor": "monitor"},
-    "nl": {"title": "evaluatierapporten", "generated": "Gemaakt op", "regions": "regio's",
-           "synthesis": "Synthese over regio's", "region": "Regio", "status": "Status",
-           "last_run": "Laatste run", "duration": "Duur (s)", "headline": "Belangrijkste effecten",
-           "links": "Openen", "report": "evaluatierapport", "notebook": "uitgevoerd notebook",
-           "monitor": "monitor"},
+    "en": {
+        "title": "pilot evaluation reports",
+        "generated": "Generated",
+        "regions": "regions",
+        "synthesis": "Synthesis across regions",
+        "region": "Region",
+        "status": "Status",
+        "last_run": "Last run",
+        "duration": "Duration (s)",
+        "headline": "Headline effects",
+        "links": "Open",
+        "report": "evaluation report",
+        "notebook": "executed notebook",
+        "monitor": "monitor",
+    },
+    "nl": {
+        "title": "evaluatierapporten",
+        "generated": "Gemaakt op",
+        "regions": "regio's",
+        "synthesis": "Synthese over regio's",
+        "region": "Regio",
+        "status": "Status",
+        "last_run": "Laatste run",
+        "duration": "Duur (s)",
+        "headline": "Belangrijkste effecten",
+        "links": "Openen",
+        "report": "evaluatierapport",
+        "notebook": "uitgevoerd notebook",
+        "monitor": "monitor",
+    },
 }
 
 
@@ -64,34 +84,53 @@ def _link(path: Path, base: Path) -> str | None:
     return os.path.relpath(path, base) if path.is_file() else None
 
 
-def index_rows(jobs: Sequence[RegionJob], outcomes: Sequence[RegionOutcome],
-               names: dict[str, str], reports_dir: Path, language: str = "en"
-               ) -> list[IndexRow]:
+def index_rows(
+    jobs: Sequence[RegionJob],
+    outcomes: Sequence[RegionOutcome],
+    names: dict[str, str],
+    reports_dir: Path,
+    language: str = "en",
+) -> list[IndexRow]:
     """Build the rows from each job's run record and ``results.json``."""
     by_region = {o.region_id: o for o in outcomes}
     rows = []
     for job in sorted(jobs, key=lambda j: j.region_id):
         record, outcome = job.last_record(), by_region.get(job.region_id)
         status = outcome.status if outcome else record.get("status", "not run")
-        rows.append(IndexRow(
-            region_id=job.region_id, name=names.get(job.region_id, job.region_id),
-            status=status, finished=str(record.get("finished", "")),
-            duration=f"{record.get('duration', 0):.0f}", error=record.get("error"),
-            effects=_headline(read_json(job.workdir / "results.json"), language),
-            report=_link(job.html_path, reports_dir),
-            executed=_link(job.executed_path, reports_dir),
-            monitor=_link(job.workdir / "monitor.html", reports_dir),
-        ))
+        rows.append(
+            IndexRow(
+                region_id=job.region_id,
+                name=names.get(job.region_id, job.region_id),
+                status=status,
+                finished=str(record.get("finished", "")),
+                duration=f"{record.get('duration', 0):.0f}",
+                error=record.get("error"),
+                effects=_headline(read_json(job.workdir / "results.json"), language),
+                report=_link(job.html_path, reports_dir),
+                executed=_link(job.executed_path, reports_dir),
+                monitor=_link(job.workdir / "monitor.html", reports_dir),
+            )
+        )
     return rows
 
 
-def write_index(reports_dir: Path, rows: Sequence[IndexRow], *, study: str,
-                language: str = "en", synthesis: Path | None = None) -> Path:
+def write_index(
+    reports_dir: Path,
+    rows: Sequence[IndexRow],
+    *,
+    study: str,
+    language: str = "en",
+    synthesis: Path | None = None,
+) -> Path:
     """Write ``index.html`` into ``reports_dir`` (atomically) and return its path."""
-    env = Environment(loader=PackageLoader("analysis", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = Environment(
+        loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
+    )
     page = env.get_template("index.html.j2").render(
-        study=study, language=language, t=LABELS[language], rows=rows,
+        study=study,
+        language=language,
+        t=LABELS[language],
+        rows=rows,
         generated=datetime.now().isoformat(timespec="minutes"),
         synthesis=_link(synthesis, reports_dir) if synthesis else None,
     )

@@ -11,8 +11,15 @@ from rich.table import Table
 
 from analysis.reporting.batch import RegionOutcome
 
-STATUS_STYLE = {"ok": "green", "cached": "cyan", "skipped": "dim", "failed": "bold red",
-                "running": "yellow", "submitted": "yellow", "queued": "dim"}
+STATUS_STYLE = {
+    "ok": "green",
+    "cached": "cyan",
+    "skipped": "dim",
+    "failed": "bold red",
+    "running": "yellow",
+    "submitted": "yellow",
+    "queued": "dim",
+}
 
 
 class BatchProgress:
@@ -28,10 +35,15 @@ class BatchProgress:
 
     def __init__(self, region_ids: Sequence[str], console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.description:<32}"),
-                                  BarColumn(), TextColumn("{task.fields[state]}"),
-                                  TimeElapsedColumn(), console=self.console,
-                                  disable=not self.console.is_terminal)
+        self._progress = Progress(
+            SpinnerColumn(),
+            TextColumn("{task.description:<32}"),
+            BarColumn(),
+            TextColumn("{task.fields[state]}"),
+            TimeElapsedColumn(),
+            console=self.console,
+            disable=not self.console.is_terminal,
+        )
         self._overall = self._progress.add_task("all regions", total=len(region_ids), state="")
         self._tasks: dict[str, TaskID] = {
             rid: self._progress.add_task(rid, total=1, state="queued", start=False)
@@ -42,8 +54,12 @@ class BatchProgress:
         self._progress.__enter__()
         return self
 
-    def __exit__(self, kind: type[BaseException] | None, value: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self,
+        kind: type[BaseException] | None,
+        value: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
         self._progress.__exit__(kind, value, tb)
 
     def event(self, region_id: str, state: str) -> None:
@@ -55,12 +71,16 @@ class BatchProgress:
     def done(self, outcome: RegionOutcome) -> None:
         """A region finished."""
         style = STATUS_STYLE.get(outcome.status, "")
-        self._progress.update(self._tasks[outcome.region_id], completed=1,
-                              state=f"[{style}]{outcome.status} ({outcome.duration:.0f} s)")
+        self._progress.update(
+            self._tasks[outcome.region_id],
+            completed=1,
+            state=f"[{style}]{outcome.status} ({outcome.duration:.0f} s)",
+        )
         self._progress.advance(self._overall)
         if not self.console.is_terminal:
-            self.console.print(f"{outcome.region_id}: {outcome.status} ({outcome.duration:.1f} s)",
-                               highlight=False)
+            self.console.print(
+                f"{outcome.region_id}: {outcome.status} ({outcome.duration:.1f} s)", highlight=False
+            )
 
 
 def summary_table(outcomes: Sequence[RegionOutcome]) -> Table:

@@ -12,8 +12,17 @@ from pathlib import Path
 
 import analysis
 
-REPORTED_PACKAGES = ("pilot-workbench", "pandas", "numpy", "statsmodels", "scipy", "duckdb",
-                     "matplotlib", "papermill", "nbconvert")
+REPORTED_PACKAGES = (
+    "pilot-workbench",
+    "pandas",
+    "numpy",
+    "statsmodels",
+    "scipy",
+    "duckdb",
+    "matplotlib",
+    "papermill",
+    "nbconvert",
+)
 
 
 def hash_files(paths: Iterable[Path], *, chunk_size: int = 1 << 20) -> str:
@@ -46,10 +55,18 @@ def library_fingerprint() -> str:
 def git_commit(root: Path) -> str:
     """Commit of the project checkout, with ``-dirty`` when it has local changes."""
     try:
-        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
-                                capture_output=True, text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--", "src",
-                                "notebooks"], capture_output=True, text=True, check=True).stdout
+        commit = subprocess.run(
+            ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        dirty = subprocess.run(
+            ["git", "-C", str(root), "status", "--porcelain", "--", "src", "notebooks"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
     except (OSError, subprocess.CalledProcessError):
         return "unknown (not a git checkout)"
     return f"{commit}-dirty" if dirty.strip() else commit

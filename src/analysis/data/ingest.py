@@ -1,0 +1,312 @@
+"""Ingest: raw files -> validated, processed Parquet panel and DuckDB database.
+
+``ingest(raw_dir, out_dir)`` reads the raw tables (CSV or Parquet), enforces
+the data contract, builds the practice x month and region x month panels with
+DuckDB working on the files, writes a data-quality report, and replaces
+``out_dir`` only when everything succeeded: the build happens in a temporary
+sibling folder that is renamed into place at the end. ``raw_dir`` is only read.
+"""
+
+from __future__ import annotations
+
+import shutil
+import time
+import uuid
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import duckdb
+
+from analysis.data import panel, quality, validate
+from analysis.data.contract import EVENT_TABLES, TABLES
+from analysis.data.readers import Source, create_views, find_files, open_source, quote_literal
+from analysis.errors import InputError
+
+DUCKDB_THREADS = 2
+DUCKDB_MEMORY_LIMIT = "3GB"
+OUTPUT_FILES = (
+    "practice_month.parquet",
+    "region_month.parquet",
+    "regions.parquet",
+    "practices.parquet",
+    "interventions.parquet",
+    "events.parquet",
+    "workbench.duckdb",
+    "data_quality.json",
+    "data_quality.html",
+)
+
+
+@dataclass
+class IngestSummary:
+    """What an ingest produced.
+
+    Attributes
+    ----------
+    n_practices, n_regions, n_months
+        Practices and regions in the panel; distinct months.
+    n_practice_months, n_region_months
+        Rows of the two panels.
+    mode
+        ``"events"`` (event-level tables) or ``"aggregated"`` (counts in practice_months).
+    interventions
+        Intervention ids (``treated_<id>`` columns).
+    paths
+        Output name -> path (in the final ``out_dir``).
+    dropped
+        Reason -> number of rows left out of the panel.
+    seconds
+        Wall time.
+    """
+
+    n_practices: int
+    n_regions: int
+    n_months: int
+    n_practice_months: int
+    n_region_months: int
+    mode: str
+    interventions: list[str]
+    paths: dict[str, Path] = field(default_factory=dict)
+    dropped: dict[str, int] = field(default_factory=dict)
+    event_rows: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+    def to_dict(self) -> dict:
+        """JSON-friendly dictionary."""
+        d = asdict(self)
+        d["paths"] = {k: str(v) for k, v in self.paths.items()}
+        return d
+
+
+def _connect(scratch: Path) -> duckdb.DuckDBPyConnection:
+    scratch.mkdir(parents=True, exist_ok=True)
+    return duckdb.connect(
+        config={
+            "threads": DUCKDB_THREADS,
+            "memory_limit": DUCKDB_MEMORY_LIMIT,
+            "temp_directory": str(scratch / "duckdb_tmp"),
+            "preserve_insertion_order": True,
+        }
+    )
+
+
+def _open_sources(
+    con: duckdb.DuckDBPyConnection, raw_dir: Path, scratch: Path
+) -> dict[str, Source]:
+    files = find_files(raw_dir)
+    for name, spec in TABLES.items():
+        if spec.required and name not in files:
+            raise InputError(
+                f"required table '{name}' is missing from {raw_dir}",
+                file=raw_dir / f"{name}.csv",
+                hint=f"supply {name}.csv (see docs/data-contract.md)",
+            )
+    sources = {name: open_source(con, name, path, scratch) for name, path in files.items()}
+    for src in sources.values():
+        create_views(con, src)
+    return sources
+
+
+def _materialise_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> None:
+    """Copy the small (non-event) tables into DuckDB tables."""
+    for name in ("regions", "practices", "practice_months", "interventions", "events", "survey"):
+        if name in sources:
+            con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM typed_{name}")
+    if "events" not in sources:
+        con.execute(
+            "CREATE TABLE events (region_id VARCHAR, date DATE, kind VARCHAR, text VARCHAR)"
+        )
+
+
+def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
+    con.execute(
+        f"COPY ({sql}) TO {quote_literal(path)} "
+        "(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE 500000)"
+    )
+
+
+def _as_timestamps(con: duckdb.DuckDBPyConnection, table: str) -> str:
+    """SELECT list casting DATE columns to TIMESTAMP (pandas reads them as datetime64)."""
+    cols = con.execute(f"DESCRIBE {table}").fetchall()
+    return ", ".join(
+        f'CAST("{c}" AS TIMESTAMP) AS "{c}"' if t == "DATE" else f'"{c}"' for c, t, *_ in cols
+    )
+
+
+def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool) -> None:
+    con.execute("""
+        CREATE OR REPLACE TABLE regions_out AS
+        SELECT r.*, f.first_start IS NOT NULL AS pilot, f.first_start
+        FROM regions r LEFT JOIN (SELECT region_id, min(start_date) AS first_start
+                                  FROM iv_practice GROUP BY 1) f USING (region_id)
+        ORDER BY region_id""")
+    con.execute("""
+        CREATE OR REPLACE TABLE practices_out AS
+        SELECT p.*, r.country, f.first_start IS NOT NULL AS pilot,
+               f.first_start AS first_treated_month
+        FROM practices p JOIN regions r USING (region_id)
+        LEFT JOIN (SELECT practice_id, min(start_date) AS first_start FROM iv_practice
+                   GROUP BY 1) f USING (practice_id)
+        ORDER BY practice_id""")
+    con.execute("""CREATE OR REPLACE TABLE events_out AS
+                   SELECT *, CAST(date_trunc('month', date) AS DATE) AS month FROM events
+                   ORDER BY region_id, date, kind""")
+    tables = {
+        "practice_month": "practice_month",
+        "region_month": "region_month",
+        "regions": "regions_out",
+        "practices": "practices_out",
+        "interventions": "iv_practice",
+        "events": "events_out",
+    }
+    if has_survey:
+        con.execute(
+            "CREATE OR REPLACE TABLE survey_out AS SELECT * FROM survey "
+            "ORDER BY practice_id, respondent_id, wave"
+        )
+        tables["survey"] = "survey_out"
+    for name, table in tables.items():
+        _copy(con, f"SELECT {_as_timestamps(con, table)} FROM {table}", build / f"{name}.parquet")
+    _write_database(build, list(tables))
+
+
+def _write_database(build: Path, names: list[str]) -> None:
+    """``workbench.duckdb`` with views over the Parquet files, by relative path."""
+    db = duckdb.connect(str(build / "workbench.duckdb"))
+    try:
+        db.execute(f"SET file_search_path = {quote_literal(build)}")
+        for name in names:
+            db.execute(f"CREATE VIEW {name} AS SELECT * FROM read_parquet('{name}.parquet')")
+    finally:
+        db.close()
+
+
+def connect(processed_dir: Path, *, read_only: bool = True) -> duckdb.DuckDBPyConnection:
+    """Open ``workbench.duckdb`` of a processed folder with its views working.
+
+    The views refer to the Parquet files by relative path, so the folder can
+    be moved; this sets DuckDB's ``file_search_path`` to the folder.
+    """
+    processed_dir = Path(processed_dir).resolve()
+    con = duckdb.connect(str(processed_dir / "workbench.duckdb"), read_only=read_only)
+    con.execute(f"SET file_search_path = {quote_literal(processed_dir)}")
+    return con
+
+
+def _summary(
+    con: duckdb.DuckDBPyConnection,
+    mode: str,
+    ids: list[str],
+    dropped: dict[str, int],
+    event_rows: dict[str, int],
+) -> IngestSummary:
+    n_p, n_r, n_m, n_pm = con.execute(
+        "SELECT count(DISTINCT practice_id), count(DISTINCT region_id), count(DISTINCT month), "
+        "count(*) FROM practice_month"
+    ).fetchone()
+    n_rm = con.execute("SELECT count(*) FROM region_month").fetchone()[0]
+    return IngestSummary(
+        n_p, n_r, n_m, n_pm, n_rm, mode, ids, dropped=dropped, event_rows=event_rows
+    )
+
+
+def _build(raw_dir: Path, build: Path) -> IngestSummary:
+    con = _connect(build / ".scratch")
+    try:
+        sources = _open_sources(con, raw_dir, build / ".scratch")
+        present = {t for t in EVENT_TABLES if t in sources}
+        aggregated = panel.aggregated_columns_in(sources["practice_months"].columns)
+        if not present and not aggregated:
+            raise InputError(
+                "no event tables (contacts, referrals, prescriptions) and no count columns "
+                "in practice_months",
+                file=sources["practice_months"].path,
+                line=1,
+                hint="supply contacts.parquet/referrals.parquet, or add count columns such as "
+                "'contacts' and 'referrals_medical_specialist' to practice_months",
+            )
+        validate.validate_small(con, sources)
+        _materialise_small(con, sources)
+        validate.validate_relations(con, sources)
+        event_rows = validate.validate_events(con, sources)
+        panel.aggregate_events(con, present)
+        ids = panel.resolve_interventions(con)
+        panel.build_practice_month(con, present, aggregated, ids)
+        counts = panel.present_count_columns(con)
+        panel.build_region_month(con, counts, ids)
+        dropped = quality.dropped_rows(con, present)
+        _write_outputs(con, build, "survey" in sources)
+        mode = "events" if present else "aggregated"
+        summary = _summary(con, mode, ids, dropped, event_rows)
+        report = quality.assess(con, sources, summary, present)
+        quality.write_reports(report, build)
+        return summary
+    finally:
+        con.close()
+        shutil.rmtree(build / ".scratch", ignore_errors=True)
+
+
+def _swap(build: Path, out_dir: Path) -> None:
+    """Put ``build`` in place of ``out_dir`` (two renames; the old folder is removed last)."""
+    old = None
+    if out_dir.exists():
+        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
+        out_dir.replace(old)
+    build.replace(out_dir)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _check_dirs(raw_dir: Path, out_dir: Path) -> None:
+    if not raw_dir.is_dir():
+        raise InputError(
+            f"raw data folder {raw_dir} does not exist",
+            file=raw_dir,
+            hint="point to the folder holding regions.csv, practices.csv, ...",
+        )
+    if out_dir == raw_dir or raw_dir.is_relative_to(out_dir) or out_dir.is_relative_to(raw_dir):
+        raise InputError(
+            "the output folder must not contain or lie inside the raw folder",
+            file=out_dir,
+            hint="use a separate folder such as data/processed",
+        )
+
+
+def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
+    """Validate the raw tables and build the processed panel.
+
+    Parameters
+    ----------
+    raw_dir
+        Folder with the raw tables (see ``docs/data-contract.md``). Never written to.
+    out_dir
+        Folder to (re)create with ``practice_month.parquet``, ``region_month.parquet``,
+        ``regions.parquet``, ``practices.parquet``, ``interventions.parquet``,
+        ``events.parquet``, ``workbench.duckdb``, ``data_quality.json`` and
+        ``data_quality.html`` (plus ``survey.parquet`` when a survey is supplied).
+
+    Returns
+    -------
+    IngestSummary
+        Sizes, output paths and dropped-row counts.
+
+    Raises
+    ------
+    InputError
+        For input that breaks the contract; ``out_dir`` is then left as it was.
+    """
+    started = time.perf_counter()
+    raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
+    _check_dirs(raw_dir, out_dir)
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    build = out_dir.with_name(f".{out_dir.name}.building-{uuid.uuid4().hex[:8]}")
+    build.mkdir()
+    try:
+        summary = _build(raw_dir, build)
+        _swap(build, out_dir)
+    except BaseException:
+        shutil.rmtree(build, ignore_errors=True)
+        raise
+    summary.paths = {p.name: p for p in sorted(out_dir.iterdir()) if p.is_file()}
+    summary.seconds = round(time.perf_counter() - started, 2)
+    return summary

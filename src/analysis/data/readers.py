@@ -1,0 +1,414 @@
+"""Find raw files, sniff CSV dialects, and expose them to DuckDB as typed views.
+
+Dutch and Belgian exports come as comma- or semicolon-separated text, with a
+decimal comma, in UTF-8 (with or without BOM) or latin-1/Windows-1252. This
+module detects those properties from the bytes, transcodes to a temporary
+UTF-8 file only when DuckDB cannot read the encoding itself, and builds SQL
+that parses every contract column from text (or from a Parquet column of any
+type) into its contract type. Nothing here loads a table into pandas.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import duckdb
+
+from analysis.data.contract import TABLES, Field, Table
+from analysis.errors import InputError
+
+SNIFF_BYTES = 1 << 16
+DELIMITERS = (";", ",", "\t", "|")
+TRUE_WORDS = ("true", "t", "1", "yes", "y", "ja", "j", "waar", "oui", "vrai", "x")
+FALSE_WORDS = ("false", "f", "0", "no", "n", "nee", "onwaar", "non", "faux", "")
+_DECIMAL_COMMA = re.compile(r"^\s*\"?-?\d+,\d+\"?\s*$")
+_DUCK_TYPES = {
+    "id": "VARCHAR",
+    "string": "VARCHAR",
+    "integer": "BIGINT",
+    "number": "DOUBLE",
+    "date": "DATE",
+    "month": "DATE",
+    "boolean": "BOOLEAN",
+}
+_NUMERIC_SOURCE = (
+    "TINYINT",
+    "SMALLINT",
+    "INTEGER",
+    "BIGINT",
+    "HUGEINT",
+    "UTINYINT",
+    "USMALLINT",
+    "UINTEGER",
+    "UBIGINT",
+    "FLOAT",
+    "DOUBLE",
+    "DECIMAL",
+)
+
+
+@dataclass
+class Source:
+    """One raw file as the ingest reads it.
+
+    Attributes
+    ----------
+    table
+        Contract table name.
+    path
+        The user's file (never written to).
+    kind
+        ``"csv"`` or ``"parquet"``.
+    read_path
+        The file DuckDB reads: ``path`` or a transcoded UTF-8 copy.
+    delimiter, decimal_comma, encoding
+        CSV dialect.
+    columns
+        Contract column name -> column name in the file.
+    source_types
+        Column name in the file -> DuckDB type (``VARCHAR`` for CSV).
+    """
+
+    table: str
+    path: Path
+    kind: Literal["csv", "parquet"]
+    read_path: Path
+    delimiter: str = ","
+    decimal_comma: bool = False
+    encoding: str = "utf-8"
+    columns: dict[str, str] = field(default_factory=dict)
+    source_types: dict[str, str] = field(default_factory=dict)
+    header: list[str] = field(default_factory=list)
+
+    @property
+    def spec(self) -> Table:
+        """Contract of this table."""
+        return TABLES[self.table]
+
+    @property
+    def label(self) -> str:
+        """File name as shown in messages."""
+        return self.path.name
+
+
+def quote_ident(name: str) -> str:
+    """Quote a SQL identifier."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def quote_literal(text: str | Path) -> str:
+    """Quote a SQL string literal."""
+    return "'" + str(text).replace("'", "''") + "'"
+
+
+def normalise_name(name: str) -> str:
+    """Header cell -> comparable column name (lower case, underscores, no accents)."""
+    text = unicodedata.normalize("NFKD", name.replace("\ufeff", "")).encode("ascii", "ignore")
+    return re.sub(r"[^a-z0-9]+", "_", text.decode().strip().lower()).strip("_")
+
+
+# --------------------------------------------------------------------------- discovery
+
+
+def find_files(raw_dir: Path) -> dict[str, Path]:
+    """Map each contract table to its file in ``raw_dir`` (CSV or Parquet).
+
+    Raises
+    ------
+    InputError
+        If a table is supplied twice (as CSV and as Parquet).
+    """
+    found: dict[str, Path] = {}
+    for name in TABLES:
+        hits = [
+            raw_dir / f"{name}.{ext}"
+            for ext in ("csv", "parquet")
+            if (raw_dir / f"{name}.{ext}").is_file()
+        ]
+        if len(hits) > 1:
+            raise InputError(
+                f"table '{name}' is supplied twice ({hits[0].name} and {hits[1].name})",
+                file=hits[1],
+                hint="keep one of the two files",
+            )
+        if hits:
+            found[name] = hits[0]
+    return found
+
+
+# --------------------------------------------------------------------------- CSV dialect
+
+
+def _is_utf8(path: Path) -> bool:
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                return False
+    try:
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def _has_cp1252_only_bytes(path: Path) -> bool:
+    """Whether the file uses bytes 0x80-0x9F (Windows-1252 quotes, euro sign, ...)."""
+    pattern = re.compile(rb"[\x80-\x9f]")
+    with path.open("rb") as fh:
+        while chunk := fh.read(1 << 22):
+            if pattern.search(chunk):
+                return True
+    return False
+
+
+def _transcode(path: Path, target: Path, encoding: str) -> Path:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with (
+        path.open("r", encoding=encoding, errors="replace", newline="") as src,
+        target.open("w", encoding="utf-8", newline="") as dst,
+    ):
+        while chunk := src.read(1 << 22):
+            dst.write(chunk)
+    return target
+
+
+def sniff_csv(path: Path, scratch: Path) -> tuple[str, bool, str, Path, list[str]]:
+    """Detect delimiter, decimal comma and encoding of a CSV file.
+
+    Parameters
+    ----------
+    path
+        The CSV file.
+    scratch
+        Folder for a transcoded copy, if one is needed.
+
+    Returns
+    -------
+    tuple
+        ``(delimiter, decimal_comma, encoding, read_path, header)``.
+
+    Raises
+    ------
+    InputError
+        If the file is empty or has no header line.
+    """
+    with path.open("rb") as fh:
+        head = fh.read(SNIFF_BYTES)
+    if not head.strip(b"\xef\xbb\xbf \r\n\t"):
+        raise InputError(
+            "the file is empty",
+            file=path,
+            line=1,
+            hint="export the table again with a header line and data rows",
+        )
+    if _is_utf8(path):
+        encoding, read_path = "utf-8", path
+    elif _has_cp1252_only_bytes(path):
+        encoding = "cp1252"
+        read_path = _transcode(path, scratch / f"{path.stem}.utf8.csv", "cp1252")
+    else:
+        encoding, read_path = "latin-1", path
+    text = head.decode("utf-8" if encoding == "utf-8" else "cp1252", errors="replace")
+    lines = text.lstrip("\ufeff").splitlines()
+    header = lines[0] if lines else ""
+    delimiter = max(DELIMITERS, key=header.count)
+    if header.count(delimiter) == 0:
+        delimiter = ","
+    sample = [cell for line in lines[1:200] for cell in line.split(delimiter)]
+    decimal_comma = delimiter != "," and any(_DECIMAL_COMMA.match(c) for c in sample)
+    names = next(csv.reader([header], delimiter=delimiter), [])
+    names = [n.strip() for n in names]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(
+            f"column name '{duplicates[0]}' occurs twice in the header",
+            file=path,
+            line=1,
+            column=duplicates[0],
+            hint="give every column its own name",
+        )
+    return delimiter, decimal_comma, encoding, read_path, names
+
+
+# --------------------------------------------------------------------------- relations
+
+
+def reader_sql(src: Source) -> str:
+    """SQL table function reading the file with all columns as text (CSV) or as stored."""
+    if src.kind == "parquet":
+        return f"read_parquet({quote_literal(src.read_path)}, file_row_number = true)"
+    enc = "latin-1" if src.encoding == "latin-1" else "utf-8"
+    columns = ", ".join(f"{quote_literal(n)}: 'VARCHAR'" for n in src.header)
+    return (
+        f"read_csv({quote_literal(src.read_path)}, header = true, auto_detect = false, "
+        f"columns = {{{columns}}}, delim = {quote_literal(src.delimiter)}, "
+        f"quote = '\"', escape = '\"', encoding = {quote_literal(enc)}, "
+        f"null_padding = false, strict_mode = true)"
+    )
+
+
+def duckdb_read_error(exc: Exception) -> tuple[int | None, str]:
+    """Line number and a short description of a DuckDB CSV/Parquet read error."""
+    message = str(exc)
+    match = re.search(r"[Ll]ine:? (\d+)", message)
+    fields = re.search(r"Expected Number of Columns: (\d+) Found: (\d+)", message)
+    if fields:
+        text = (
+            f"the line has {fields.group(2)} fields but the header has {fields.group(1)} "
+            "(a separator too many or too few, or an unclosed quote)"
+        )
+    else:
+        text = message.strip().splitlines()[0][:300]
+    return (int(match.group(1)) if match else None), text
+
+
+def open_source(con: duckdb.DuckDBPyConnection, table: str, path: Path, scratch: Path) -> Source:
+    """Sniff a raw file, read its header and map its columns to the contract.
+
+    Raises
+    ------
+    InputError
+        For an empty or unreadable file, or a missing required column.
+    """
+    kind: Literal["csv", "parquet"] = "parquet" if path.suffix == ".parquet" else "csv"
+    if path.stat().st_size == 0:
+        raise InputError(
+            "the file is empty",
+            file=path,
+            line=1 if kind == "csv" else None,
+            hint="export the table again with a header line and data rows",
+        )
+    src = Source(table, path, kind, path)
+    if kind == "csv":
+        (src.delimiter, src.decimal_comma, src.encoding, src.read_path, src.header) = sniff_csv(
+            path, scratch
+        )
+    try:
+        described = con.sql(f"DESCRIBE SELECT * FROM {reader_sql(src)}").fetchall()
+    except duckdb.Error as exc:
+        line, text = duckdb_read_error(exc)
+        raise InputError(
+            f"the file cannot be read: {text}",
+            file=path,
+            line=line,
+            hint="save it as UTF-8 or latin-1 CSV with one header line, or as Parquet",
+        ) from None
+    src.source_types = {name: typ for name, typ, *_ in described if name != "file_row_number"}
+    by_norm = {normalise_name(n): n for n in src.source_types}
+    for f in src.spec.fields:
+        if f.name in by_norm:
+            src.columns[f.name] = by_norm[f.name]
+        elif f.required:
+            found = ", ".join(src.source_types)
+            raise InputError(
+                f"required column '{f.name}' is missing (columns found: {found})",
+                file=path,
+                line=1 if kind == "csv" else None,
+                column=f.name,
+                hint=f"add a column '{f.name}' ({f.description}) to the header",
+            )
+    return src
+
+
+def numeric_text(expr: str, decimal_comma: bool) -> str:
+    """SQL normalising a number written as text (decimal comma, spaces)."""
+    if decimal_comma:
+        return f"replace(replace(replace(trim({expr}), ' ', ''), '.', ''), ',', '.')"
+    return f"replace(trim({expr}), ' ', '')"
+
+
+def typed_sql(src: Source, f: Field) -> str:
+    """SQL expression parsing column ``f`` of ``src`` into its contract type.
+
+    Unparseable values become NULL; :func:`raw_present_sql` tells them apart
+    from empty cells.
+    """
+    col = src.columns.get(f.name)
+    if col is None:
+        return f"CAST(NULL AS {_DUCK_TYPES[f.dtype]})"
+    x = quote_ident(col)
+    source_type = src.source_types.get(col, "VARCHAR")
+    if source_type != "VARCHAR":
+        if f.dtype in ("id", "string"):
+            return f"CAST({x} AS VARCHAR)"
+        if f.dtype == "integer" and source_type.startswith(("FLOAT", "DOUBLE", "DECIMAL")):
+            return f"CASE WHEN {x} = floor({x}) THEN TRY_CAST({x} AS BIGINT) END"
+        if f.dtype == "boolean" and source_type.startswith(_NUMERIC_SOURCE):
+            return f"CASE WHEN {x} = 1 THEN true WHEN {x} = 0 THEN false END"
+        return f"TRY_CAST({x} AS {_DUCK_TYPES[f.dtype]})"
+    t = f"nullif(trim({x}), '')"
+    match f.dtype:
+        case "id" | "string":
+            return t
+        case "number":
+            return f"TRY_CAST({numeric_text(x, src.decimal_comma)} AS DOUBLE)"
+        case "integer":
+            d = f"TRY_CAST({numeric_text(x, src.decimal_comma)} AS DOUBLE)"
+            return f"CASE WHEN {d} = floor({d}) THEN CAST({d} AS BIGINT) END"
+        case "date" | "month":
+            return (
+                f"COALESCE(TRY_CAST({t} AS DATE), "
+                f"CAST(TRY_STRPTIME({t}, '%d-%m-%Y') AS DATE), "
+                f"CAST(TRY_STRPTIME({t}, '%d/%m/%Y') AS DATE), "
+                f"CAST(TRY_CAST({t} AS TIMESTAMP) AS DATE))"
+            )
+        case "boolean":
+            trues = ", ".join(quote_literal(w) for w in TRUE_WORDS)
+            falses = ", ".join(quote_literal(w) for w in FALSE_WORDS if w)
+            return (
+                f"CASE WHEN lower({t}) IN ({trues}) THEN true "
+                f"WHEN lower({t}) IN ({falses}) THEN false END"
+            )
+    raise ValueError(f.dtype)
+
+
+def raw_present_sql(src: Source, f: Field) -> str:
+    """SQL: true when the cell holds something (not NULL, not blank)."""
+    col = src.columns.get(f.name)
+    if col is None:
+        return "false"
+    x = quote_ident(col)
+    if src.source_types.get(col, "VARCHAR") == "VARCHAR":
+        return f"coalesce(trim({x}) <> '', false)"
+    return f"({x} IS NOT NULL)"
+
+
+def raw_text_sql(src: Source, f: Field) -> str:
+    """SQL: the cell as text, for messages."""
+    col = src.columns.get(f.name)
+    return "NULL" if col is None else f"CAST({quote_ident(col)} AS VARCHAR)"
+
+
+def line_sql(src: Source) -> str:
+    """SQL: the line (CSV, header = line 1) or row (Parquet, first row = 1) number."""
+    if src.kind == "parquet":
+        return "file_row_number + 1"
+    return "row_number() OVER () + 1"
+
+
+def create_views(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    """Create the views of one raw table.
+
+    ``raw_<table>`` is the file as read; ``typed_<table>`` parses every contract
+    column into its type (used for building); ``lined_<table>`` adds ``_line``
+    (line or row number) and is only queried to locate a bad row, because
+    numbering CSV rows needs an ordered single pass.
+    """
+    t = src.table
+    con.execute(f"CREATE OR REPLACE VIEW raw_{t} AS SELECT * FROM {reader_sql(src)}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW rawlined_{t} AS SELECT *, {line_sql(src)} AS _line "
+        f"FROM {reader_sql(src)}"
+    )
+    cols = ", ".join(f"{typed_sql(src, f)} AS {quote_ident(f.name)}" for f in src.spec.fields)
+    con.execute(f"CREATE OR REPLACE VIEW typed_{t} AS SELECT {cols} FROM raw_{t}")
+    con.execute(f"CREATE OR REPLACE VIEW lined_{t} AS SELECT {cols}, _line FROM rawlined_{t}")

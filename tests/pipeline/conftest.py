@@ -1,0 +1,56 @@
+"""A small study project in a temporary folder: demo data, ingest, notebooks."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from analysis.config import load_config
+from analysis.data.demo import generate_demo
+from analysis.data.ingest import ingest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def write_config(
+    folder: Path, *, regions: str = '"pilots"', outcomes: str | None = None, workers: int = 2
+) -> Path:
+    outcomes = outcomes or '["referral_rate_medical_specialist", "gp_contact_rate"]'
+    path = folder / "workbench.toml"
+    path.write_text(
+        f'[study]\nname = "Test study"\nlanguage = "en"\n'
+        f"[run]\nregions = {regions}\noutcomes = {outcomes}\nworkers = {workers}\n"
+        f"disclosure_threshold = 10\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """Small demo data, raw and processed, generated once per test session."""
+    folder = tmp_path_factory.mktemp("demo")
+    generate_demo(folder / "raw", seed=7, scale="small")
+    ingest(folder / "raw", folder / "processed")
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path, demo_data) -> Path:
+    """A fresh project folder: notebooks, the demo data (copied), a configuration."""
+    shutil.copytree(
+        ROOT / "notebooks",
+        tmp_path / "notebooks",
+        ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"),
+    )
+    for name in ("raw", "processed"):
+        shutil.copytree(demo_data / name, tmp_path / "data" / name)
+    write_config(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture
+def config(project):
+    return load_config(project / "workbench.toml")
