@@ -46,7 +46,7 @@ pooled = pool_outcomes(results) if not results.empty else {}
 if not pooled:
     display(Markdown("Fewer than two regions have effect estimates: nothing to pool."))
 for outcome, fit in pooled.items():
-    display(Markdown(f"### {outcome_label(outcome, language).capitalize()}"))
+    display(Markdown(f"### {outcome_label(outcome, language, title=True)}"))
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
     show(fit.forest_plot())

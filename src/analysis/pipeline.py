@@ -99,6 +99,24 @@ def region_table(config: StudyConfig) -> pd.DataFrame:
     return regions.merge(period, left_on="region_id", right_index=True, how="left")
 
 
+def pilot_descriptions(config: StudyConfig) -> dict[str, str]:
+    """Region id -> its interventions and start months, e.g. ``longer consults (2016-01)``."""
+    interventions = pd.read_parquet(config.processed_dir / "interventions.parquet")
+    first = (
+        interventions.groupby(["region_id", "intervention"])["start_date"]
+        .min()
+        .reset_index()
+        .sort_values("start_date")
+    )
+    first["text"] = (
+        first["intervention"].str.replace("_", " ")
+        + " ("
+        + pd.to_datetime(first["start_date"]).dt.strftime("%Y-%m")
+        + ")"
+    )
+    return first.groupby("region_id")["text"].agg("; ".join).to_dict()
+
+
 def choose_regions(table: pd.DataFrame, selection: str | Sequence[str]) -> list[str]:
     """Resolve ``"pilots"``, ``"all"`` or explicit ids to region ids (sorted)."""
     if selection == "all":
@@ -252,7 +270,14 @@ def refresh_index(
 ) -> Path:
     """Rewrite ``reports/index.html`` from the run records and results."""
     names = dict(zip(table["region_id"], table["name"], strict=True))
-    rows = index_rows(jobs, outcomes, names, config.reports_dir, config.language)
+    rows = index_rows(
+        jobs,
+        outcomes,
+        names,
+        config.reports_dir,
+        config.language,
+        pilots=pilot_descriptions(config),
+    )
     synthesis = config.reports_dir / SYNTHESIS_ID / "synthesis.html"
     return write_index(
         config.reports_dir,

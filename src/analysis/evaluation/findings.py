@@ -82,15 +82,16 @@ TEXT = {
 }
 
 
-def outcome_label(outcome: str, language: Language = "en") -> str:
-    """Readable name of a panel column."""
-    return OUTCOME_LABELS.get(outcome, {}).get(language, outcome.replace("_", " "))
+def outcome_label(outcome: str, language: Language = "en", *, title: bool = False) -> str:
+    """Readable name of a panel column; ``title`` capitalises only the first letter."""
+    label = OUTCOME_LABELS.get(outcome, {}).get(language, outcome.replace("_", " "))
+    return label[:1].upper() + label[1:] if title else label
 
 
 def describe_effect(effect: Effect, language: Language = "en") -> str:
     """One sentence on size, direction and interval, and one on how sure we are."""
     t = TEXT[language]
-    label = outcome_label(effect.outcome, language)
+    label = outcome_label(effect.outcome, language, title=True)
     if effect.scale == "ratio":
         change, low, high = (
             100 * (v - 1) for v in (effect.estimate, effect.ci_low, effect.ci_high)
@@ -105,9 +106,7 @@ def describe_effect(effect: Effect, language: Language = "en") -> str:
         null = 0.0
     direction = t["up"] if change > 0 else t["down"]
     sure = t["sure"] if not (effect.ci_low <= null <= effect.ci_high) else t["unsure"]
-    return (
-        f"**{label.capitalize()}** {direction} {t['by']} {size} {t['versus']} ({interval}). {sure}"
-    )
+    return f"**{label}** {direction} {t['by']} {size} {t['versus']} ({interval}). {sure}"
 
 
 def describe_effects(effects: Sequence[Effect], language: Language = "en") -> str:
@@ -139,7 +138,7 @@ def effects_overview(effects: Sequence[Effect], language: Language = "en") -> pd
     """
     rows: dict[str, dict[str, str]] = {}
     for e in effects:
-        label = outcome_label(e.outcome, language).capitalize()
+        label = outcome_label(e.outcome, language, title=True)
         unit = "ratio" if e.scale == "ratio" else "pp"
         rows.setdefault(label, {"scale": unit})[e.method] = _cell(e)
     header = "outcome" if language == "en" else "uitkomst"

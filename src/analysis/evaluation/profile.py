@@ -52,7 +52,7 @@ def plot_trends(data: RegionData, outcome: str, language: Language = "en") -> Fi
             ax.plot(pd.to_datetime(series.index), series.to_numpy(), label=name)
     for start in data.start_months:
         ax.axvline(pd.Timestamp(start), color="grey", linestyle="--", linewidth=1)
-    ax.set_title(outcome_label(outcome, language).capitalize())
+    ax.set_title(outcome_label(outcome, language, title=True))
     ax.set_ylabel(outcome.replace("_", " "))
     ax.legend(frameon=False)
     fig.tight_layout()
@@ -94,17 +94,48 @@ def action_log(data: RegionData, *, limit: int = 20) -> pd.DataFrame:
 
 
 def data_caveats(data: RegionData) -> list[str]:
-    """Plain-language caveats for this region from the quality report and the loading."""
+    """Plain-language caveats for this region from the ingest's quality report.
+
+    Counts only: practice ids stay out of stakeholder reports.
+    """
+    practices = set(data.panel.loc[data.panel["region_id"] == data.region_id, "practice_id"])
     notes = []
     if data.dropped_practices:
         notes.append(
-            f"{len(data.dropped_practices)} practice(s) left out of the effect estimates"
-            " because they were not observed in every month of the study window."
+            f"{len(data.dropped_practices)} practice(s), pilot or comparison, left out of the "
+            "effect estimates because they were not observed in every month of the study window."
         )
-    for item in data.quality.get("issues", []):
-        if item.get("region_id") in (None, data.region_id):
-            notes.append(str(item.get("message", item)))
+    for key, label in QUALITY_CHECKS.items():
+        for item in data.quality.get(key, []):
+            hits = _region_mentions(item, practices)
+            if hits:
+                column = item.get("column", "") if isinstance(item, dict) else ""
+                notes.append(
+                    f"{label}{f' ({column})' if column else ''}: {hits} case(s) "
+                    "in this region's practices; see the data-quality report."
+                )
+    dropped = sum(v for v in data.quality.get("dropped", {}).values() if isinstance(v, int))
+    if dropped:
+        notes.append(
+            f"{dropped:,} event rows were dropped study-wide at ingest; see the "
+            "data-quality report for why."
+        )
     return notes
+
+
+QUALITY_CHECKS = {
+    "implausible_rates": "Implausible values",
+    "outliers": "Outliers",
+    "missing_months": "Missing months",
+    "months_without_contacts": "Months without contacts",
+    "practices_without_list_size": "Practices without list size",
+}
+
+
+def _region_mentions(item: object, practices: set[str]) -> int:
+    """How many of a quality item's examples concern the given practices."""
+    examples = item.get("examples", [item]) if isinstance(item, dict) else [item]
+    return sum(any(p in str(example) for p in practices) for example in examples)
 
 
 def show(figure: Figure, *, dpi: int = 96) -> None:

@@ -9,7 +9,7 @@ The static coefficient is a weighted average of all two-by-two comparisons,
 some of which use already-treated units as controls (Goodman-Bacon 2021); with
 staggered starts and effects that change over time the weights can be negative
 and the estimate biased. Use it only with a single start date or homogeneous
-effects, and read it next to ``att_gt``. See ``docs/methods/twfe.md``.
+effects, and read it next to ``att_gt``. See ``docs/methods.md``.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -20,10 +21,11 @@ LABELS = {
         "regions": "regions",
         "synthesis": "Synthesis across regions",
         "region": "Region",
+        "pilot": "Pilot (start)",
         "status": "Status",
         "last_run": "Last run",
         "duration": "Duration (s)",
-        "headline": "Headline effects",
+        "headline": "Clear effects (primary estimate, 95% interval)",
         "links": "Open",
         "report": "evaluation report",
         "notebook": "executed notebook",
@@ -35,10 +37,11 @@ LABELS = {
         "regions": "regio's",
         "synthesis": "Synthese over regio's",
         "region": "Regio",
+        "pilot": "Pilot (start)",
         "status": "Status",
         "last_run": "Laatste run",
         "duration": "Duur (s)",
-        "headline": "Belangrijkste effecten",
+        "headline": "Duidelijke effecten (primaire schatting, 95%-interval)",
         "links": "Openen",
         "report": "evaluatierapport",
         "notebook": "uitgevoerd notebook",
@@ -53,6 +56,7 @@ class IndexRow:
 
     region_id: str
     name: str
+    pilot: str
     status: str
     finished: str
     duration: str
@@ -64,20 +68,36 @@ class IndexRow:
 
 
 def format_effect(result: dict, language: str = "en") -> str:
-    """One result of ``results.json`` as short text, e.g. ``x0.81 (0.74 to 0.89)``."""
+    """One result of ``results.json`` as short text, e.g. ``Referrals ... -19% (-25% to -13%)``.
+
+    Ratios read as percentage changes, shares as percentage points.
+    """
+    from analysis.evaluation.findings import outcome_label
+
     to = "tot" if language == "nl" else "to"
+    label = outcome_label(result["outcome"], language, title=True)
     if result.get("scale") == "ratio":
-        text = f"×{result['estimate']:.2f} ({result['ci_low']:.2f} {to} {result['ci_high']:.2f})"
-    else:
-        text = f"{result['estimate']:+.2f} ({result['ci_low']:+.2f} {to} {result['ci_high']:+.2f})"
-    return f"{result['outcome']}: {text} [{result['method']}]"
+        est, low, high = (100 * (result[k] - 1) for k in ("estimate", "ci_low", "ci_high"))
+        return f"{label}: {est:+.0f}% ({low:+.0f}% {to} {high:+.0f}%)"
+    est, low, high = (100 * result[k] for k in ("estimate", "ci_low", "ci_high"))
+    return f"{label}: {est:+.1f} pp ({low:+.1f} {to} {high:+.1f})"
+
+
+def _excludes_null(result: dict) -> bool:
+    null = 1.0 if result.get("scale") == "ratio" else 0.0
+    return not (result["ci_low"] <= null <= result["ci_high"])
 
 
 def _headline(results: object, language: str, limit: int = 4) -> list[str]:
+    """The primary effects whose interval excludes no change, largest first."""
     if not isinstance(results, list):
         return []
-    primary = [r for r in results if r.get("primary", True)]
-    return [format_effect(r, language) for r in primary[:limit]]
+    primary = [r for r in results if r.get("primary") and r.get("ci_low") is not None]
+    clear = sorted(
+        (r for r in primary if _excludes_null(r)),
+        key=lambda r: -abs(math.log(r["estimate"]) if r["scale"] == "ratio" else r["estimate"]),
+    )
+    return [format_effect(r, language) for r in clear[:limit]]
 
 
 def _link(path: Path, base: Path) -> str | None:
@@ -90,19 +110,27 @@ def index_rows(
     names: dict[str, str],
     reports_dir: Path,
     language: str = "en",
+    pilots: dict[str, str] | None = None,
 ) -> list[IndexRow]:
-    """Build the rows from each job's run record and ``results.json``."""
+    """Build the rows from each job's run record and ``results.json``.
+
+    ``names`` maps region ids to names, ``pilots`` to a short description of
+    the region's interventions.
+    """
     by_region = {o.region_id: o for o in outcomes}
     rows = []
     for job in sorted(jobs, key=lambda j: j.region_id):
         record, outcome = job.last_record(), by_region.get(job.region_id)
         status = outcome.status if outcome else record.get("status", "not run")
+        if status == "cached":
+            status = "ok (cached)"
         rows.append(
             IndexRow(
                 region_id=job.region_id,
                 name=names.get(job.region_id, job.region_id),
+                pilot=(pilots or {}).get(job.region_id, ""),
                 status=status,
-                finished=str(record.get("finished", "")),
+                finished=str(record.get("finished", "")).replace("T", " ")[:16],
                 duration=f"{record.get('duration', 0):.0f}",
                 error=record.get("error"),
                 effects=_headline(read_json(job.workdir / "results.json"), language),

@@ -1,0 +1,119 @@
+"""Building blocks of the reports: disclosure control, words, index text, truth, files."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pytest
+
+from analysis.evaluation.disclosure import suppress_small_counts
+from analysis.evaluation.estimate import Effect
+from analysis.evaluation.findings import describe_effect, describe_effects, effects_overview
+from analysis.evaluation.truth import compare_with_truth
+from analysis.reporting.files import atomic_write_text
+from analysis.reporting.index import format_effect
+
+
+def test_small_counts_are_suppressed_and_identifiers_dropped():
+    table = pd.DataFrame({"patient_id": ["a", "b", "c"], "n": [0, 4, 25]})
+    out = suppress_small_counts(table, ["n"], threshold=5)
+    assert out["n"].tolist() == ["0", "<5", "25"]
+    assert "patient_id" not in out.columns
+    assert table["n"].tolist() == [0, 4, 25], "input is not modified"
+
+
+def test_suppression_names_a_missing_column():
+    with pytest.raises(ValueError, match="not in the table"):
+        suppress_small_counts(pd.DataFrame({"n": [1]}), ["count"])
+
+
+def test_a_clear_decrease_is_described_with_size_and_certainty():
+    effect = Effect("referral_rate_medical_specialist", "att_gt", 0.8, 0.7, 0.9, "ratio", 6, True)
+    text = describe_effect(effect)
+    assert "Referrals to medical specialists** fell by 20%" in text
+    assert "-30% to -10%" in text and "excludes no change" in text
+    dutch = describe_effect(effect, "nl")
+    assert "daalden met 20%" in dutch and "sluit 'geen verandering' uit" in dutch
+
+
+def test_an_unclear_effect_says_so_and_shares_use_percentage_points():
+    effect = Effect("non_gp_contact_share", "att_gt", 0.004, -0.002, 0.01, "difference", 6, True)
+    text = describe_effect(effect)
+    assert "rose by 0.4 percentage points" in text
+    assert "cannot tell an effect from chance" in text
+
+
+def test_only_primary_effects_enter_the_findings():
+    effects = [
+        Effect("gp_contact_rate", "twfe", 0.5, 0.4, 0.6, "ratio", 3),
+        Effect("gp_contact_rate", "att_gt", 0.9, 0.85, 0.95, "ratio", 3, True),
+    ]
+    text = describe_effects(effects)
+    assert "10%" in text and "50%" not in text
+    assert "descriptive" in describe_effects([])
+
+
+def test_effects_overview_has_one_row_per_outcome_and_a_column_per_method():
+    effects = [
+        Effect("gp_contact_rate", "att_gt", 0.9, 0.85, 0.95, "ratio", 3, True),
+        Effect("gp_contact_rate", "synthetic_control", 0.92, None, None, "ratio", 3),
+    ]
+    table = effects_overview(effects)
+    assert table.to_dict("records") == [
+        {
+            "outcome": "GP contacts",
+            "scale": "ratio",
+            "att_gt": "0.90 (0.85–0.95)",
+            "synthetic_control": "0.92",
+        }
+    ]
+
+
+def test_index_effect_text():
+    result = {
+        "outcome": "gp_contact_rate",
+        "method": "att_gt",
+        "estimate": 0.81,
+        "ci_low": 0.75,
+        "ci_high": 0.87,
+        "scale": "ratio",
+    }
+    assert format_effect(result) == "GP contacts: -19% (-25% to -13%)"
+
+
+def test_truth_on_a_count_is_matched_with_the_reported_rate():
+    results = pd.DataFrame(
+        [
+            {
+                "region_id": "R",
+                "outcome": "gp_contact_rate",
+                "method": "att_gt",
+                "estimate": 0.85,
+                "ci_low": 0.8,
+                "ci_high": 0.9,
+                "primary": True,
+            }
+        ]
+    )
+    truth = pd.DataFrame(
+        [{"region_id": "R", "outcome": "gp_contacts", "effect": 0.88, "scale": "ratio"}]
+    )
+    table = compare_with_truth(results, truth)
+    assert table[["outcome", "covered", "sign_right"]].to_dict("records") == [
+        {"outcome": "gp_contact_rate", "covered": True, "sign_right": True}
+    ]
+
+
+def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
+    target = tmp_path / "results.json"
+    target.write_text(json.dumps(["old"]))
+
+    class Unprintable:
+        def __str__(self) -> str:
+            raise RuntimeError("boom")
+
+    with pytest.raises(TypeError):
+        atomic_write_text(target, Unprintable())  # type: ignore[arg-type]
+    assert json.loads(target.read_text()) == ["old"]
+    assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "no temporary file left"
