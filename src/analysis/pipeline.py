@@ -5,11 +5,13 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+import nbformat
 import pandas as pd
 
 from analysis.config import StudyConfig
@@ -23,7 +25,7 @@ from analysis.reporting.batch import (
 )
 from analysis.reporting.files import atomic_write_json, read_json
 from analysis.reporting.html import ReportHeader
-from analysis.reporting.index import index_rows, write_index
+from analysis.reporting.index import MONITOR_NOTEBOOK, index_rows, write_index
 from analysis.reporting.progress import BatchProgress
 from analysis.reporting.provenance import (
     git_commit,
@@ -157,6 +159,21 @@ def notebook_path(config: StudyConfig, name: str) -> Path:
     return path
 
 
+def notebook_parameters(path: Path) -> set[str]:
+    """Names assigned in the notebook's cell tagged ``parameters``."""
+    notebook = nbformat.read(path, as_version=4)
+    names: set[str] = set()
+    for cell in notebook.cells:
+        if "parameters" in cell.metadata.get("tags", []):
+            for node in ast.parse(cell.source).body:
+                target = node.target if isinstance(node, ast.AnnAssign) else None
+                if isinstance(node, ast.Assign) and len(node.targets) == 1:
+                    target = node.targets[0]
+                if isinstance(target, ast.Name):
+                    names.add(target.id)
+    return names
+
+
 def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[str, object]:
     versions = package_versions()
     return {
@@ -177,12 +194,13 @@ def plan_region_jobs(
 ) -> list[RegionJob]:
     """One job per region for ``notebook``, with its parameters and output paths."""
     source = notebook_path(config, notebook)
+    declared = notebook_parameters(source)
     rows = table.set_index("region_id")
     now = datetime.now().isoformat(timespec="minutes")
     jobs = []
     for rid in region_ids:
         row = rows.loc[rid]
-        parameters = {
+        offered = {
             "region_id": rid,
             "processed_dir": str(config.processed_dir),
             "outcomes": list(config.outcomes),
@@ -190,6 +208,7 @@ def plan_region_jobs(
             "study_name": config.name,
             "disclosure_threshold": config.disclosure_threshold,
         }
+        parameters = {k: v for k, v in offered.items() if k in declared}
         period = f"{row['first_month']:%Y-%m} to {row['last_month']:%Y-%m}"
         jobs.append(
             RegionJob(
@@ -319,8 +338,14 @@ def build_reports(
     region_ids = choose_regions(table, config.regions)
     jobs = plan_region_jobs(config, region_ids, config.notebook, table, data_hash)
     regions = execute_jobs(jobs, workers=config.n_workers, scheduler=scheduler, force=force)
+    monitors = BatchResult([])
+    if (config.notebooks_dir / f"{MONITOR_NOTEBOOK}.ipynb").is_file():
+        monitor_jobs = plan_region_jobs(config, region_ids, MONITOR_NOTEBOOK, table, data_hash)
+        monitors = execute_jobs(
+            monitor_jobs, workers=config.n_workers, scheduler=scheduler, force=force
+        )
     synthesis = execute_jobs(
         [plan_synthesis_job(config, region_ids)], workers=1, scheduler=None, force=force
     )
     refresh_index(config, jobs, regions.outcomes, table)
-    return BatchResult(regions.outcomes + synthesis.outcomes)
+    return BatchResult(regions.outcomes + monitors.outcomes + synthesis.outcomes)

@@ -111,7 +111,7 @@ def test_failing_region_is_isolated_and_rerun_with_only_failed(project, config):
     executed = nbformat.read(reports / "_executed" / bad / "fails_once.ipynb", as_version=4)
     text = json.dumps(executed)
     assert "broken region" in text and "An Exception was encountered" in text
-    record = json.loads((reports / bad / ".run.json").read_text())
+    record = json.loads((reports / bad / ".fails_once.run.json").read_text())
     assert record["status"] == "failed"
     index = html_text(reports / "index.html")
     assert re.search(rf'data-region="{bad}".*?class="failed"', index, re.S)

@@ -13,7 +13,7 @@ import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
@@ -24,7 +24,7 @@ from analysis.reporting.html import ReportHeader, render_html
 from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
 
 Status = Literal["ok", "failed", "cached", "skipped"]
-RECORD_NAME = ".run.json"
+RECORD_SUFFIX = ".run.json"
 KERNEL_NAME = "pilot-workbench"
 
 
@@ -45,8 +45,8 @@ class RegionJob:
 
     @property
     def record_path(self) -> Path:
-        """The JSON record of this region's last run."""
-        return self.workdir / RECORD_NAME
+        """The JSON record of this region's last run of this notebook."""
+        return self.workdir / f".{self.notebook.stem}{RECORD_SUFFIX}"
 
     @property
     def cache_key(self) -> str:
@@ -84,7 +84,7 @@ class RegionOutcome:
     duration: float = 0.0
     finished: str = ""
     error: str | None = None
-    details: dict[str, Any] = field(default_factory=dict)
+    notebook: str = ""
 
 
 def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutcome:
@@ -165,6 +165,7 @@ def _finish(
         round(time.perf_counter() - start, 2),
         datetime.now().isoformat(timespec="seconds"),
         error,
+        job.notebook.stem,
     )
     record = {
         "status": status,
@@ -219,6 +220,7 @@ def _from_record(job: RegionJob, status: Status) -> RegionOutcome:
         float(record.get("duration") or 0.0),
         str(record.get("finished") or ""),
         record.get("error"),
+        job.notebook.stem,
     )
 
 
@@ -288,4 +290,5 @@ def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
             0.0,
             datetime.now().isoformat(timespec="seconds"),
             _describe_error(exc),
+            job.notebook.stem,
         )

@@ -14,6 +14,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from analysis.reporting.batch import RegionJob, RegionOutcome
 from analysis.reporting.files import atomic_write_text, read_json
 
+MONITOR_NOTEBOOK = "region_monitor"
 LABELS = {
     "en": {
         "title": "pilot evaluation reports",
@@ -136,7 +137,7 @@ def index_rows(
                 effects=_headline(read_json(job.workdir / "results.json"), language),
                 report=_link(job.html_path, reports_dir),
                 executed=_link(job.executed_path, reports_dir),
-                monitor=_link(job.workdir / "monitor.html", reports_dir),
+                monitor=_link(job.workdir / f"{MONITOR_NOTEBOOK}.html", reports_dir),
             )
         )
     return rows

@@ -84,11 +84,13 @@ class BatchProgress:
 
 
 def summary_table(outcomes: Sequence[RegionOutcome]) -> Table:
-    """The end-of-run table: region, status, duration, error."""
+    """The end-of-run table: region, notebook, status, duration, error."""
     table = Table(title="Region runs", show_lines=False)
-    for column in ("region", "status", "seconds", "error"):
+    for column in ("region", "notebook", "status", "seconds", "error"):
         table.add_column(column)
-    for o in sorted(outcomes, key=lambda o: o.region_id):
+    for o in sorted(outcomes, key=lambda o: (o.region_id, o.notebook)):
         style = STATUS_STYLE.get(o.status, "")
-        table.add_row(o.region_id, f"[{style}]{o.status}", f"{o.duration:.1f}", o.error or "")
+        table.add_row(
+            o.region_id, o.notebook, f"[{style}]{o.status}", f"{o.duration:.1f}", o.error or ""
+        )
     return table
