@@ -20,6 +20,7 @@
 
 # %% tags=["parameters"]
 reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
+processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
 regions: list = []  # region ids to pool; an empty list pools every region folder
 language: str = "en"  # report language: "en" or "nl"
 study_name: str = "Pilot evaluation"  # shown in the report header
@@ -31,22 +32,32 @@ from IPython.display import Markdown, display
 
 from analysis.evaluation.findings import outcome_label
 from analysis.evaluation.profile import show
-from analysis.evaluation.synthesis import collect_results, describe_pooled, pool_outcomes
+from analysis.evaluation.synthesis import (
+    collect_results,
+    describe_pooled,
+    pool_outcomes,
+    region_programmes,
+)
 
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 folder = Path(reports_dir)
 region_ids = list(regions) or sorted(p.parent.name for p in folder.glob("*/results.json"))
 results = collect_results(folder, region_ids)
-pooled = pool_outcomes(results) if not results.empty else {}
+programmes = region_programmes(processed_dir)
+pooled = pool_outcomes(results, programmes) if not results.empty else {}
 
 # %% [markdown]
-# ## Pooled effects per outcome
+# ## Pooled effects per programme and outcome
+#
+# Regions are pooled with the other regions that piloted the same intervention; a programme
+# piloted in one region only is in that region's report. Ratios below 1 mean a decrease.
 
 # %% tags=["remove-input"]
 if not pooled:
-    display(Markdown("Fewer than two regions have effect estimates: nothing to pool."))
-for outcome, fit in pooled.items():
-    display(Markdown(f"### {outcome_label(outcome, language, title=True)}"))
+    display(Markdown("Fewer than two regions per programme have estimates: nothing to pool."))
+for (programme, outcome), fit in pooled.items():
+    label = outcome_label(outcome, language, title=True)
+    display(Markdown(f"### {programme.replace('_', ' ')}: {label}"))
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
-    show(fit.forest_plot())
+    show(fit.forest_plot(exponentiate=ratio, xlabel="ratio" if ratio else "difference"))

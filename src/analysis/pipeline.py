@@ -233,6 +233,7 @@ def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> Region
     data_hash = hash_files(p for p in results if p.is_file())
     parameters = {
         "reports_dir": str(config.reports_dir),
+        "processed_dir": str(config.processed_dir),
         "regions": list(region_ids),
         "language": config.language,
         "study_name": config.name,

@@ -52,7 +52,12 @@ def html_text(path: Path) -> str:
 def test_report_writes_index_region_reports_and_results(project, config):
     config = use_regions(project, two_pilots(config))
     result = pipeline.build_reports(config)
-    assert [o.status for o in result.outcomes] == ["ok"] * 3, result.outcomes
+    ran = sorted((o.region_id, o.notebook) for o in result.outcomes if o.status == "ok")
+    regions = sorted(two_pilots(config))
+    assert ran == sorted(
+        [(r, n) for r in regions for n in ("region_evaluation", "region_monitor")]
+        + [("synthesis", "synthesis")]
+    ), result.outcomes
     index = html_text(config.reports_dir / "index.html")
     for region_id in two_pilots(config):
         report = config.reports_dir / region_id / "region_evaluation.html"
@@ -73,6 +78,8 @@ def test_report_writes_index_region_reports_and_results(project, config):
             "n_practices",
         }
     assert 'href="synthesis/synthesis.html"' in index
+    for region_id in regions:
+        assert f'href="{region_id}/region_monitor.html"' in index
 
 
 def test_unchanged_rerun_is_cached_and_a_change_reruns(project, config):
@@ -158,3 +165,15 @@ def test_unknown_region_is_a_clear_error(project):
     )
     assert result.returncode == 2
     assert "unknown region id(s): atlantis" in result.stderr
+
+
+def test_regions_run_on_a_running_dask_scheduler_by_address(project, config):
+    from distributed import LocalCluster
+
+    regions = two_pilots(config)[:1]
+    config = use_regions(project, regions)
+    with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None) as cluster:
+        assert cluster.scheduler_address.startswith("tcp://")
+        result = pipeline.run_regions(config, scheduler=cluster.scheduler_address)
+    assert [o.status for o in result.outcomes] == ["ok"]
+    assert (config.reports_dir / regions[0] / "region_evaluation.html").is_file()

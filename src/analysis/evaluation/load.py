@@ -104,7 +104,7 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     Examples
     --------
     >>> data = load_region("data/processed", "nl-noord-limburg")  # doctest: +SKIP
-    >>> data.design
+    >>> data.design  # doctest: +SKIP
     'single_start'
     """
     processed_dir = Path(processed_dir)

@@ -37,19 +37,43 @@ def to_log_scale(results: pd.DataFrame, *, alpha: float = 0.05) -> pd.DataFrame:
     return out
 
 
-def pool_outcomes(results: pd.DataFrame, *, method: str = "primary") -> dict[str, object]:
-    """Pool the primary effect of every outcome over regions; keys are outcomes.
+def region_programmes(processed_dir: Path | str) -> dict[str, str]:
+    """Region id -> the intervention it piloted (the first one started, if several)."""
+    interventions = pd.read_parquet(Path(processed_dir) / "interventions.parquet")
+    first = interventions.sort_values("start_date").drop_duplicates("region_id")
+    return dict(zip(first["region_id"], first["intervention"], strict=True))
 
-    Outcomes with fewer than two regions are left out.
+
+def pool_outcomes(
+    results: pd.DataFrame, programmes: dict[str, str] | None = None, *, method: str = "primary"
+) -> dict[tuple[str, str], object]:
+    """Pool each outcome's effect over the regions of one programme (intervention).
+
+    Parameters
+    ----------
+    results
+        From :func:`collect_results`.
+    programmes
+        Region id -> intervention; regions are pooled within an intervention.
+        ``None`` pools all regions together (key ``"all"``).
+    method
+        ``"primary"`` or a method name from ``results.json``.
+
+    Returns
+    -------
+    dict
+        ``(programme, outcome)`` -> :class:`analysis.methods.meta.PoolResult`;
+        groups with fewer than two regions are left out.
     """
     chosen = (
         results[results["primary"]] if method == "primary" else results[results["method"] == method]
     )
     chosen = to_log_scale(chosen.dropna(subset=["ci_low", "ci_high"]))
+    chosen["programme"] = chosen["region_id"].map(programmes or {}).fillna("all")
     pooled = {}
-    for outcome, group in chosen.groupby("outcome"):
+    for (programme, outcome), group in chosen.groupby(["programme", "outcome"]):
         if len(group) >= 2:
-            pooled[outcome] = pool(
+            pooled[(programme, outcome)] = pool(
                 group["estimate_pooling"].to_numpy(),
                 group["variance"].to_numpy(),
                 method="REML",

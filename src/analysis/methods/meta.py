@@ -15,6 +15,7 @@ from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
+from matplotlib import ticker
 from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
@@ -343,6 +344,8 @@ def _forest_plot(
     ax.set_yticks([*rows, 0], [*eff["label"], f"Random effects ({res.method})"])
     if exponentiate:
         ax.set_xscale("log")
+        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%.2g"))
+        ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%.2g"))
     ax.set_xlabel(xlabel or ("Ratio" if exponentiate else "Estimate"))
     ax.set_title(title or f"Forest plot (k = {k}, I² = {res.i2:.0f}%)")
     ax.legend(loc="best", fontsize="small", frameon=False)
