@@ -11,15 +11,15 @@
 #     name: pilot-workbench
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # Pilot evaluation: one region
 #
 # What changed in this region's pilot practices, compared with practices that did not take
 # part, and how sure we can be. Run for every region by `workbench run`; open in JupyterLab to
-# explore one region.
+# explore one region. Report texts come from `analysis.evaluation.texts` (English and Dutch).
 
 # %% tags=["parameters"]
-region_id: str = "nl-noord-limburg"  # region id from the regions table
+region_id: str = "NL-NLI"  # region id from the regions table
 processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
 outcomes: list = ["referral_rate_medical_specialist", "gp_contact_rate"]  # panel columns
 language: str = "en"  # report language: "en" or "nl"
@@ -42,6 +42,7 @@ from analysis.evaluation.profile import (
     show,
     show_table,
 )
+from analysis.evaluation.texts import report_text
 
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
@@ -49,67 +50,46 @@ data = load_region(Path(processed_dir), region_id)
 evaluation = evaluate_region(data, list(outcomes))
 
 # %% tags=["remove-input"]
-display(Markdown(f"## {data.region['name']} ({region_id}, {data.region['country']})"))
-
-# %% [markdown]
-# ## Region profile
-#
-# Practices and listed patients per year (mean over months), pilot and comparison practices.
+region = data.region
+display(
+    Markdown(
+        report_text(
+            "title", language, name=region["name"], region_id=region_id, country=region["country"]
+        )
+    )
+)
 
 # %% tags=["remove-input"]
+display(Markdown(report_text("profile", language)))
 show_table(region_profile(data, threshold=disclosure_threshold), precision=1)
-
-# %% tags=["remove-input"]
-display(Markdown("**Interventions**"))
+display(Markdown(report_text("interventions", language)))
 show_table(intervention_timeline(data))
-display(Markdown("**Action log: the latest PDSA cycles, meetings and staffing changes**"))
+display(Markdown(report_text("action_log", language)))
 show_table(action_log(data))
 
-# %% [markdown]
-# ## Outcome trends
-#
-# Monthly rate per practice, pilot against comparison practices; dashed lines mark the starts.
-
 # %% tags=["remove-input"]
+display(Markdown(report_text("trends", language)))
 for outcome in outcomes:
     show(plot_trends(data, outcome, language))
 
-# %% [markdown]
-# ## Effects
-#
-# `att_gt` (Callaway & Sant'Anna) is the primary estimate; `twfe` is shown because many
-# papers report it; for a region that started at one moment `its` (interrupted time series of
-# the pilot practices) and `synthetic_control` (the region against a weighted mix of
-# comparison regions) add independent views. Ratios below 1 mean a decrease.
-
 # %% tags=["remove-input"]
-display(
-    Markdown(
-        f"Design: **{evaluation.design}**. Ratio: effect on rates and counts "
-        "(0.80 = 20% fewer); pp: percentage points for shares; 95% intervals."
-    )
-)
+display(Markdown(report_text("effects", language, design=evaluation.design)))
 show_table(effects_overview(evaluation.effects, language))
-
-# %% tags=["remove-input"]
 for (outcome, method), fit in evaluation.fits.items():
     if method == "att_gt":
         figure = fit.aggregate("dynamic").plot()
-        figure.suptitle(f"Event study: {outcome_label(outcome, language)}")
+        label = outcome_label(outcome, language)
+        figure.suptitle(report_text("event_study", language, outcome=label))
         show(figure)
 
-# %% [markdown]
-# ## Findings
-
 # %% tags=["remove-input"]
+display(Markdown(report_text("findings", language)))
 display(Markdown(describe_effects(evaluation.effects, language)))
 
-# %% [markdown]
-# ## Data caveats
-
 # %% tags=["remove-input"]
+display(Markdown(report_text("caveats", language)))
 caveats = data_caveats(data)
-display(Markdown("\n".join(f"- {c}" for c in caveats) or "No data-quality issues for this region."))
+display(Markdown("\n".join(f"- {c}" for c in caveats) or report_text("no_caveats", language)))
 
 # %% tags=["remove-cell"]
 write_results(evaluation, "results.json")

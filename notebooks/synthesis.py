@@ -11,12 +11,11 @@
 #     name: pilot-workbench
 # ---
 
-# %% [markdown]
+# %% [markdown] tags=["remove-cell"]
 # # Synthesis: effects across pilot regions
 #
-# Each region's primary effect (Callaway & Sant'Anna) pooled per outcome with a random-effects
-# meta-analysis (REML, Knapp-Hartung intervals). Heterogeneity tells whether the pilot works
-# about equally everywhere or depends on the region.
+# Each region's primary effect pooled per programme (intervention) and outcome with a
+# random-effects meta-analysis. Report texts come from `analysis.evaluation.texts`.
 
 # %% tags=["parameters"]
 reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
@@ -38,6 +37,7 @@ from analysis.evaluation.synthesis import (
     pool_outcomes,
     region_programmes,
 )
+from analysis.evaluation.texts import report_text
 
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 folder = Path(reports_dir)
@@ -46,18 +46,13 @@ results = collect_results(folder, region_ids)
 programmes = region_programmes(processed_dir)
 pooled = pool_outcomes(results, programmes) if not results.empty else {}
 
-# %% [markdown]
-# ## Pooled effects per programme and outcome
-#
-# Regions are pooled with the other regions that piloted the same intervention; a programme
-# piloted in one region only is in that region's report. Ratios below 1 mean a decrease.
-
 # %% tags=["remove-input"]
+display(Markdown(report_text("synthesis_title", language)))
 if not pooled:
-    display(Markdown("Fewer than two regions per programme have estimates: nothing to pool."))
+    display(Markdown(report_text("nothing_to_pool", language)))
 for (programme, outcome), fit in pooled.items():
     label = outcome_label(outcome, language, title=True)
-    display(Markdown(f"### {programme.replace('_', ' ')}: {label}"))
+    display(Markdown(f"## {programme.replace('_', ' ')}: {label}"))
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
     show(fit.forest_plot(exponentiate=ratio, xlabel="ratio" if ratio else "difference"))

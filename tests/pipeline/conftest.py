@@ -15,12 +15,17 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def write_config(
-    folder: Path, *, regions: str = '"pilots"', outcomes: str | None = None, workers: int = 2
+    folder: Path,
+    *,
+    regions: str = '"pilots"',
+    outcomes: str | None = None,
+    workers: int = 2,
+    language: str = "en",
 ) -> Path:
     outcomes = outcomes or '["referral_rate_medical_specialist", "gp_contact_rate"]'
     path = folder / "workbench.toml"
     path.write_text(
-        f'[study]\nname = "Test study"\nlanguage = "en"\n'
+        f'[study]\nname = "Test study"\nlanguage = "{language}"\n'
         f"[run]\nregions = {regions}\noutcomes = {outcomes}\nworkers = {workers}\n"
         f"disclosure_threshold = 10\n",
         encoding="utf-8",

@@ -177,3 +177,12 @@ def test_regions_run_on_a_running_dask_scheduler_by_address(project, config):
         result = pipeline.run_regions(config, scheduler=cluster.scheduler_address)
     assert [o.status for o in result.outcomes] == ["ok"]
     assert (config.reports_dir / regions[0] / "region_evaluation.html").is_file()
+
+
+def test_dutch_reports_speak_dutch(project, config):
+    region = two_pilots(config)[0]
+    config = use_regions(project, [region], language="nl")
+    assert pipeline.run_regions(config).outcomes[0].status == "ok"
+    text = html_text(config.reports_dir / region / "region_evaluation.html")
+    assert "95%-interval" in text and ("daalden met" in text or "stegen met" in text)
+    assert "Duidelijke effecten" in html_text(config.reports_dir / "index.html")

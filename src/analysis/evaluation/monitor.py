@@ -38,6 +38,7 @@ from matplotlib.ticker import PercentFormatter
 from analysis.errors import WorkbenchError
 from analysis.evaluation.findings import Language, outcome_label
 from analysis.methods.spc import (
+    VARIATION_COLOURS,
     Annotations,
     Improvement,
     RunChartResult,
@@ -305,15 +306,6 @@ def monitor_text(section: str, language: Language = "en", **fields: object) -> s
     if section not in SECTIONS[language]:
         raise ValueError(f"unknown section {section!r}; use one of {sorted(SECTIONS[language])}")
     return SECTIONS[language][section].format(**fields)
-
-
-_VARIATION_COLOURS = {
-    "common_cause": "tab:gray",
-    "special_cause_improvement": "tab:blue",
-    "special_cause_concern": "tab:orange",
-    "special_cause_neutral_high": "tab:purple",
-    "special_cause_neutral_low": "tab:purple",
-}
 
 
 def _text(language: str) -> dict[str, str]:
@@ -810,7 +802,7 @@ def _draw_run(ax: Axes, run: RunChartResult, t: dict[str, str], fmt: Formatter) 
 def _draw_xmr(ax: Axes, xmr: XmrChartResult, t: dict[str, str], fmt: Formatter) -> None:
     d = xmr.data
     ax.plot(d.index, d["value"], color="0.6", linewidth=1, zorder=2)
-    for kind, colour in _VARIATION_COLOURS.items():
+    for kind, colour in VARIATION_COLOURS.items():
         sel = (d["variation"] == kind).to_numpy()
         if sel.any():
             ax.scatter(d.index[sel], d["value"][sel], color=colour, s=16, zorder=3, label=t[kind])

@@ -157,4 +157,6 @@ def show_table(table: pd.DataFrame, *, precision: int = 3) -> None:
     """Display a table without its row index, numbers rounded to ``precision``."""
     from IPython.display import display
 
-    display(table.style.hide(axis="index").format(precision=precision, na_rep="–"))
+    text_columns = list(table.select_dtypes(exclude="number").columns)
+    styled = table.style.hide(axis="index").format(precision=precision, na_rep="–")
+    display(styled.set_properties(subset=text_columns, **{"text-align": "left"}))

@@ -303,7 +303,7 @@ class XmrChartResult:
         d = self.data
         fig, ax, x = _new_chart(d, dates)
         ax.plot(x, d["value"], color="0.6", linewidth=1, zorder=1)
-        for kind, colour in _VARIATION_COLOURS.items():
+        for kind, colour in VARIATION_COLOURS.items():
             sel = (d["variation"] == kind).to_numpy()
             if sel.any():
                 ax.scatter(
@@ -326,7 +326,8 @@ class XmrChartResult:
         return fig
 
 
-_VARIATION_COLOURS = {
+#: Marker colour per variation type, as in Making Data Count charts.
+VARIATION_COLOURS = {
     "common_cause": "tab:gray",
     "special_cause_improvement": "tab:blue",
     "special_cause_concern": "tab:orange",
