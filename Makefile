@@ -46,10 +46,10 @@ format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks notebooks
 	$(BIN)/ruff format src tests benchmarks notebooks
 
-bench: setup ## run the benchmarks (minutes; installs the comparison packages)
-	$(BIN)/python -m pip install --quiet -e ".[dev,bench]"
+bench: setup ## run the benchmarks against their naive alternatives (about 10 minutes)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/methods.py
+	$(BIN)/python benchmarks/did_simulation.py
 	$(BIN)/python benchmarks/batch.py
 
 clean: ## remove generated data, reports and caches (keeps .venv and raw data you added)

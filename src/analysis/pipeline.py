@@ -265,11 +265,11 @@ def execute_jobs(
 ) -> BatchResult:
     """Execute the jobs that need it, with live progress; cached ones are skipped."""
     to_run, outcomes = select_jobs(jobs, force=force, only_failed=only_failed)
-    with BatchProgress([j.region_id for j in to_run]) as progress:
+    with BatchProgress([j.label for j in to_run]) as progress:
         for outcome in outcomes:
             if outcome.status == "cached":
                 progress.console.print(
-                    f"{outcome.region_id}: unchanged, cached report kept", highlight=False
+                    f"{outcome.label}: unchanged, cached report kept", highlight=False
                 )
         runner = (
             run_jobs_on_dask(to_run, scheduler, workers, progress.event)
@@ -308,6 +308,14 @@ def refresh_index(
     )
 
 
+def _plan(config: StudyConfig, notebook: str) -> tuple[pd.DataFrame, list[RegionJob]]:
+    """The regions table and one job of ``notebook`` per selected region."""
+    data_hash = processed_data_hash(config)  # first: says clearly when nothing was ingested
+    table = region_table(config)
+    region_ids = choose_regions(table, config.regions)
+    return table, plan_region_jobs(config, region_ids, notebook, table, data_hash)
+
+
 def run_regions(
     config: StudyConfig,
     *,
@@ -316,10 +324,7 @@ def run_regions(
     only_failed: bool = False,
 ) -> BatchResult:
     """``workbench run``: the configured notebook once per selected region, then the index."""
-    data_hash = processed_data_hash(config)
-    table = region_table(config)
-    region_ids = choose_regions(table, config.regions)
-    jobs = plan_region_jobs(config, region_ids, config.notebook, table, data_hash)
+    table, jobs = _plan(config, config.notebook)
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
     )
@@ -330,23 +335,22 @@ def run_regions(
 def build_reports(
     config: StudyConfig, *, scheduler: str | None = None, force: bool = False
 ) -> BatchResult:
-    """``workbench report``: demo data if needed, ingest, all regions, synthesis, index."""
+    """``workbench report``: demo data, ingest, regions and their monitors, synthesis, index."""
     config.raw_dir.mkdir(parents=True, exist_ok=True)
     ensure_demo(config)
     ingest_if_changed(config, force=force)
-    data_hash = processed_data_hash(config)
-    table = region_table(config)
-    region_ids = choose_regions(table, config.regions)
-    jobs = plan_region_jobs(config, region_ids, config.notebook, table, data_hash)
-    regions = execute_jobs(jobs, workers=config.n_workers, scheduler=scheduler, force=force)
-    monitors = BatchResult([])
+    table, jobs = _plan(config, config.notebook)
     if (config.notebooks_dir / f"{MONITOR_NOTEBOOK}.ipynb").is_file():
-        monitor_jobs = plan_region_jobs(config, region_ids, MONITOR_NOTEBOOK, table, data_hash)
-        monitors = execute_jobs(
-            monitor_jobs, workers=config.n_workers, scheduler=scheduler, force=force
-        )
+        jobs_with_monitors = jobs + _plan(config, MONITOR_NOTEBOOK)[1]
+    else:
+        jobs_with_monitors = jobs
+    regions = execute_jobs(
+        jobs_with_monitors, workers=config.n_workers, scheduler=scheduler, force=force
+    )
+    region_ids = [job.region_id for job in jobs]
     synthesis = execute_jobs(
         [plan_synthesis_job(config, region_ids)], workers=1, scheduler=None, force=force
     )
-    refresh_index(config, jobs, regions.outcomes, table)
-    return BatchResult(regions.outcomes + monitors.outcomes + synthesis.outcomes)
+    evaluated = [o for o in regions.outcomes if o.notebook == Path(config.notebook).stem]
+    refresh_index(config, jobs, evaluated, table)
+    return BatchResult(regions.outcomes + synthesis.outcomes)

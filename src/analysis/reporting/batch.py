@@ -44,6 +44,11 @@ class RegionJob:
     kernel_name: str = KERNEL_NAME
 
     @property
+    def label(self) -> str:
+        """Region and notebook, for progress displays."""
+        return f"{self.region_id} · {self.notebook.stem}"
+
+    @property
     def record_path(self) -> Path:
         """The JSON record of this region's last run of this notebook."""
         return self.workdir / f".{self.notebook.stem}{RECORD_SUFFIX}"
@@ -85,6 +90,11 @@ class RegionOutcome:
     finished: str = ""
     error: str | None = None
     notebook: str = ""
+
+    @property
+    def label(self) -> str:
+        """Region and notebook, as :attr:`RegionJob.label`."""
+        return f"{self.region_id} · {self.notebook}"
 
 
 def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutcome:
@@ -246,7 +256,7 @@ def run_jobs_locally(
     ) as pool:
         futures = {pool.submit(run, job): job for job in jobs}
         for job in jobs:
-            on_event(job.region_id, "running")
+            on_event(job.label, "submitted")
         for future in as_completed(futures):
             yield _result_or_failure(future, futures[future])
 
@@ -272,7 +282,7 @@ def run_jobs_on_dask(
                 for job in jobs
             }
             for job in jobs:
-                on_event(job.region_id, "submitted")
+                on_event(job.label, "submitted")
             for future in dask_completed(list(futures)):
                 yield _result_or_failure(future, futures[future])
     finally:

@@ -23,17 +23,17 @@ STATUS_STYLE = {
 
 
 class BatchProgress:
-    """Context manager showing each region's state and the overall count.
+    """Context manager showing each job's state and the overall count.
 
     Parameters
     ----------
-    region_ids
-        The regions that will be executed.
+    labels
+        The jobs that will be executed (``RegionJob.label``: region and notebook).
     console
         Where to draw; a non-terminal console prints plain lines instead.
     """
 
-    def __init__(self, region_ids: Sequence[str], console: Console | None = None) -> None:
+    def __init__(self, labels: Sequence[str], console: Console | None = None) -> None:
         self.console = console or Console(stderr=True)
         self._progress = Progress(
             SpinnerColumn(),
@@ -44,10 +44,10 @@ class BatchProgress:
             console=self.console,
             disable=not self.console.is_terminal,
         )
-        self._overall = self._progress.add_task("all regions", total=len(region_ids), state="")
+        self._overall = self._progress.add_task("all regions", total=len(labels), state="")
         self._tasks: dict[str, TaskID] = {
-            rid: self._progress.add_task(rid, total=1, state="queued", start=False)
-            for rid in region_ids
+            label: self._progress.add_task(label, total=1, state="queued", start=False)
+            for label in labels
         }
 
     def __enter__(self) -> BatchProgress:
@@ -62,9 +62,9 @@ class BatchProgress:
     ) -> None:
         self._progress.__exit__(kind, value, tb)
 
-    def event(self, region_id: str, state: str) -> None:
-        """A region changed state (``running``, ``submitted``)."""
-        task = self._tasks[region_id]
+    def event(self, label: str, state: str) -> None:
+        """A job (region and notebook) changed state (``running``, ``submitted``)."""
+        task = self._tasks[label]
         self._progress.start_task(task)
         self._progress.update(task, state=f"[{STATUS_STYLE.get(state, '')}]{state}")
 
@@ -72,14 +72,14 @@ class BatchProgress:
         """A region finished."""
         style = STATUS_STYLE.get(outcome.status, "")
         self._progress.update(
-            self._tasks[outcome.region_id],
+            self._tasks[outcome.label],
             completed=1,
             state=f"[{style}]{outcome.status} ({outcome.duration:.0f} s)",
         )
         self._progress.advance(self._overall)
         if not self.console.is_terminal:
             self.console.print(
-                f"{outcome.region_id}: {outcome.status} ({outcome.duration:.1f} s)", highlight=False
+                f"{outcome.label}: {outcome.status} ({outcome.duration:.1f} s)", highlight=False
             )
 
 
