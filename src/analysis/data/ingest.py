@@ -246,8 +246,18 @@ def _build(raw_dir: Path, build: Path) -> IngestSummary:
         shutil.rmtree(build / ".scratch", ignore_errors=True)
 
 
+#: Files in the output folder that the ingest does not make but keeps (the folder's docs).
+KEPT_FILES = ("README.md", ".gitkeep")
+
+
 def _swap(build: Path, out_dir: Path) -> None:
-    """Put ``build`` in place of ``out_dir`` (two renames; the old folder is removed last)."""
+    """Put ``build`` in place of ``out_dir`` (two renames; the old folder is removed last).
+
+    Files named in :data:`KEPT_FILES` move over from the old folder.
+    """
+    for name in KEPT_FILES:
+        if (out_dir / name).is_file():
+            shutil.copy2(out_dir / name, build / name)
     old = None
     if out_dir.exists():
         old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
