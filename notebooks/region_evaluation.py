@@ -88,7 +88,7 @@ display(Markdown(describe_effects(evaluation.effects, language)))
 
 # %% tags=["remove-input"]
 display(Markdown(report_text("caveats", language)))
-caveats = data_caveats(data)
+caveats = data_caveats(data) + evaluation.notes
 display(Markdown("\n".join(f"- {c}" for c in caveats) or report_text("no_caveats", language)))
 
 # %% tags=["remove-cell"]

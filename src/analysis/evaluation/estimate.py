@@ -22,6 +22,7 @@ from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from analysis.evaluation.load import RegionData
 from analysis.methods import att_gt, its, synthetic_control, twfe
@@ -65,6 +66,7 @@ class Evaluation:
     design: str
     effects: list[Effect] = field(default_factory=list)
     fits: dict[tuple[str, str], Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
 
 
 def outcome_scale(outcome: str) -> Scale:
@@ -136,12 +138,43 @@ def _as_scale(
     return float(ratio[0]), float(ratio[1]), float(ratio[2])
 
 
+def _n_treated(frame: pd.DataFrame) -> int:
+    return int(frame.loc[frame["cohort"] > 0, "practice_id"].nunique())
+
+
+def small_sample_interval(
+    estimate: float, std_error: float, n_treated: int, *, alpha: float = 0.05
+) -> tuple[float, float]:
+    """Interval with a t quantile on ``n_treated - 1`` degrees of freedom.
+
+    A pilot region often has only a handful of pilot practices; the analytic
+    standard error then rests on a handful of independent units, and normal
+    intervals cover too rarely (on 4 pilot practices about 87% instead of 95%,
+    see ``tests/evaluation/test_estimate.py``). The t quantile is the usual
+    few-clusters correction (Cameron & Miller 2015).
+
+    Examples
+    --------
+    >>> [round(v, 2) for v in small_sample_interval(0.0, 1.0, 4)]
+    [-3.18, 3.18]
+    """
+    crit = float(stats.t.ppf(1 - alpha / 2, max(n_treated - 1, 1)))
+    return estimate - crit * std_error, estimate + crit * std_error
+
+
 def _treated_post_mean(frame: pd.DataFrame, outcome: str) -> float:
     return float(frame.loc[frame["treated"] == 1, outcome].mean())
 
 
-def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
+def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> bool:
+    """Add ``att_gt`` and ``twfe`` effects; False (with a note) when the data cannot say."""
     frame = did_frame(data, outcome)
+    if frame.empty or not (frame["cohort"] > 0).any() or not (frame["cohort"] == 0).any():
+        evaluation.notes.append(
+            f"No effect estimate for {outcome}: no pilot or no comparison practice has a "
+            "non-zero value before the start, so there is no baseline to compare with."
+        )
+        return False
     scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
     mean1 = _treated_post_mean(frame, outcome)
     cs = att_gt(
@@ -154,7 +187,8 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> None
         method="reg",
     )
     overall = cs.aggregate("simple").overall
-    est = _as_scale(overall.estimate, overall.ci_low, overall.ci_high, mean1, scale)
+    low, high = small_sample_interval(overall.estimate, overall.std_error, _n_treated(frame))
+    est = _as_scale(overall.estimate, low, high, mean1, scale)
     evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
     evaluation.fits[(outcome, "att_gt")] = cs
     tw = twfe(frame, outcome=outcome, unit="practice_id", time="period", treated="treated")
@@ -162,6 +196,7 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> None
     est = _as_scale(row["estimate"], row["ci_low"], row["ci_high"], mean1, scale)
     evaluation.effects.append(Effect(outcome, "twfe", *est, scale, n))
     evaluation.fits[(outcome, "twfe")] = tw
+    return True
 
 
 def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
@@ -253,8 +288,7 @@ def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
     for outcome in outcomes:
         if outcome not in data.panel.columns:
             raise ValueError(f"outcome {outcome!r} is not a column of the practice-month panel")
-        _did_effects(data, outcome, evaluation)
-        if data.design == "single_start":
+        if _did_effects(data, outcome, evaluation) and data.design == "single_start":
             _its_effect(data, outcome, evaluation)
             _synth_effect(data, outcome, evaluation)
     return evaluation

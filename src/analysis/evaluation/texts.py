@@ -44,7 +44,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "measures the change in level at the start against the region's own trend, so it "
         "understates an effect that builds up over months.\n\nDesign: **{design}**. Ratio: "
         "effect on rates and counts (0.80 = 20% fewer); pp: percentage points for shares; "
-        "95% intervals.",
+        "95% intervals (for `att_gt` with a t quantile on the number of pilot practices "
+        "minus one, because a region has few of them).",
         "nl": "## Effecten\n\n`att_gt` (Callaway & Sant'Anna) is de primaire schatting; `twfe` "
         "staat erbij omdat veel studies die rapporteren; voor een regio die in één keer "
         "startte geven `its` (onderbroken tijdreeks van de pilotpraktijken) en "
@@ -52,7 +53,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "een onafhankelijke blik. `its` meet de sprong bij de start ten opzichte van de eigen "
         "trend en onderschat dus een effect dat over maanden opbouwt.\n\nOpzet: "
         "**{design}**. Ratio: effect op cijfers en aantallen (0,80 = 20% minder); pp: "
-        "procentpunt voor aandelen; 95%-intervallen.",
+        "procentpunt voor aandelen; 95%-intervallen (voor `att_gt` met een t-kwantiel op het "
+        "aantal pilotpraktijken min één, omdat een regio er weinig heeft).",
     },
     "event_study": {"en": "Event study: {outcome}", "nl": "Event study: {outcome}"},
     "findings": {"en": "## Findings", "nl": "## Bevindingen"},
