@@ -60,6 +60,14 @@ def timed(command: list[str], cwd: Path) -> float:
     return time.perf_counter() - start
 
 
+def run_with_retry(command: list[str]) -> None:
+    """Run a command line; retry once, as a researcher would after a transient failure
+    (for example a kernel that did not start)."""
+    if subprocess.run(command, capture_output=True).returncode != 0:
+        print(f"  retrying once: {' '.join(command[:2])} ...")
+        subprocess.run(command, check=True, capture_output=True)
+
+
 def naive_loop(work: Path, zones: list[str]) -> float:
     """One zone after another: papermill CLI, then nbconvert CLI, as scripted by hand."""
     out = work / "naive"
@@ -69,7 +77,7 @@ def naive_loop(work: Path, zones: list[str]) -> float:
         folder = out / zone
         folder.mkdir(parents=True)
         executed = folder / "region_evaluation.ipynb"
-        subprocess.run(
+        run_with_retry(
             [
                 str(BIN / "papermill"),
                 str(work / "notebooks/region_evaluation.ipynb"),
@@ -84,14 +92,10 @@ def naive_loop(work: Path, zones: list[str]) -> float:
                 "-p",
                 "processed_dir",
                 str(work / "data" / "processed"),
-            ],
-            check=True,
-            capture_output=True,
+            ]
         )
-        subprocess.run(
-            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)],
-            check=True,
-            capture_output=True,
+        run_with_retry(
+            [str(BIN / "jupyter"), "nbconvert", "--to", "html", "--no-input", str(executed)]
         )
     return time.perf_counter() - start
 
