@@ -163,3 +163,25 @@ def test_summary_and_plot():
 def test_bad_input_raises_a_clear_error(change, options, message):
     with pytest.raises(ValueError, match=message):
         _fit(change(_poisson_series()), **options)
+
+
+def test_average_effect_recovers_a_ramped_effect_that_the_step_understates():
+    t = np.arange(1, 97)
+    start = 49
+    ramp = np.clip((t - start + 1) / 6, 0, 1)
+    multiplier = 1 - 0.2 * ramp
+    mu = 300 * np.exp(0.003 * t) * (1 + 0.15 * np.cos(2 * np.pi * t / 12)) * multiplier
+    truth = float((mu[t >= start]).sum() / (mu[t >= start] / multiplier[t >= start]).sum())
+    estimates, covered = [], []
+    for seed in range(30):
+        y = np.random.default_rng(seed).poisson(mu)
+        df = pd.DataFrame({"time": t, "y": y, "post": (t >= start).astype(int)})
+        fit = its(df, outcome="y", time="time", intervention="post", harmonics=1, slope_change=True)
+        average = fit.average_effect(draws=1000, seed=seed)
+        estimates.append(average.estimate)
+        covered.append(average.ci_low < truth < average.ci_high)
+    assert abs(np.mean(estimates) - truth) < 0.01
+    assert np.mean(covered) >= 0.85
+    step_only = its(df, outcome="y", time="time", intervention="post", harmonics=1)
+    step = step_only.effects.set_index("term").loc["step", "ratio"]
+    assert abs(step - truth) > abs(np.mean(estimates) - truth), "the step alone is further off"

@@ -217,15 +217,16 @@ def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
         family="quasipoisson",
         harmonics=2,
         period=12,
+        slope_change=True,
     )
-    step = fit.effects.set_index("term").loc["step"]
+    average = fit.average_effect()  # over the post period, ramp-up included
     evaluation.effects.append(
         Effect(
             outcome,
             "its",
-            float(step["ratio"]),
-            float(step["ratio_ci_low"]),
-            float(step["ratio_ci_high"]),
+            average.estimate,
+            average.ci_low,
+            average.ci_high,
             "ratio",
             pilots["practice_id"].nunique(),
         )

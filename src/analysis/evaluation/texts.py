@@ -40,9 +40,9 @@ SECTIONS: dict[str, dict[str, str]] = {
         "en": "## Effects\n\n`att_gt` (Callaway & Sant'Anna) is the primary estimate; `twfe` "
         "is shown because many papers report it; for a region that started at one moment "
         "`its` (interrupted time series of the pilot practices) and `synthetic_control` (the "
-        "region against a weighted mix of comparison regions) add independent views. `its` "
-        "measures the change in level at the start against the region's own trend, so it "
-        "understates an effect that builds up over months.\n\nDesign: **{design}**. Ratio: "
+        "region against a weighted mix of comparison regions) add independent views; `its` "
+        "compares the months after the start with the pilot practices' own pre-pilot trend "
+        "and season, continued.\n\nDesign: **{design}**. Ratio: "
         "effect on rates and counts (0.80 = 20% fewer); pp: percentage points for shares; "
         "95% intervals (for `att_gt` with a t quantile on the number of pilot practices "
         "minus one, because a region has few of them).",
@@ -50,8 +50,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "staat erbij omdat veel studies die rapporteren; voor een regio die in één keer "
         "startte geven `its` (onderbroken tijdreeks van de pilotpraktijken) en "
         "`synthetic_control` (de regio tegenover een gewogen mix van vergelijkingsregio's) "
-        "een onafhankelijke blik. `its` meet de sprong bij de start ten opzichte van de eigen "
-        "trend en onderschat dus een effect dat over maanden opbouwt.\n\nOpzet: "
+        "een onafhankelijke blik; `its` vergelijkt de maanden na de start met de eigen trend "
+        "en seizoenspatroon van vóór de pilot, doorgetrokken.\n\nOpzet: "
         "**{design}**. Ratio: effect op cijfers en aantallen (0,80 = 20% minder); pp: "
         "procentpunt voor aandelen; 95%-intervallen (voor `att_gt` met een t-kwantiel op het "
         "aantal pilotpraktijken min één, omdat een regio er weinig heeft).",
