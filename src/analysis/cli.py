@@ -95,7 +95,7 @@ def ingest(
         config = _config()
         raw_dir, out_dir = raw_dir or config.raw_dir, out_dir or config.processed_dir
     summary = run_ingest(raw_dir, out_dir)
-    console.print(f"processed data written to {out_dir}: {summary}")
+    console.print(f"processed data written to {out_dir}:\n{summary}")
 
 
 def _region_selection(regions: str | None) -> str | tuple[str, ...] | None:

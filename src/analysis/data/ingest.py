@@ -71,6 +71,16 @@ class IngestSummary:
     event_rows: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
 
+    def __str__(self) -> str:
+        events = ", ".join(f"{n:,} {name}" for name, n in self.event_rows.items())
+        dropped = sum(self.dropped.values())
+        return (
+            f"{self.n_practices} practices in {self.n_regions} regions, {self.n_months} months "
+            f"({self.n_practice_months:,} practice-months)"
+            + (f"; events: {events}" if events else "; aggregated counts")
+            + f"; {dropped:,} rows dropped (see data_quality.html); {self.seconds:.1f} s"
+        )
+
     def to_dict(self) -> dict:
         """JSON-friendly dictionary."""
         d = asdict(self)
