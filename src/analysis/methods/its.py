@@ -86,16 +86,20 @@ class ItsResult:
         pandas.DataFrame
             Columns ``time``, ``observed``, ``fitted``, ``counterfactual``.
         """
-        no_effect = self._design.copy()
-        no_effect[[c for c in ("step", "slope") if c in no_effect]] = 0.0
         return pd.DataFrame(
             {
                 "time": self._frame["time"].to_numpy(),
                 "observed": self._frame["outcome"].to_numpy(),
                 "fitted": self.model.predict(self._design, offset=self._offset),
-                "counterfactual": self.model.predict(no_effect, offset=self._offset),
+                "counterfactual": self.model.predict(self._no_effect_design(), offset=self._offset),
             }
         )
+
+    def _no_effect_design(self) -> pd.DataFrame:
+        """The design matrix with the intervention terms set to 0."""
+        no_effect = self._design.copy()
+        no_effect[[c for c in ("step", "slope") if c in no_effect]] = 0.0
+        return no_effect
 
     def average_effect(self, *, draws: int = 4000, seed: int = 0) -> Overall:
         """Average effect over the post-intervention period, with a simulation interval.
@@ -127,23 +131,25 @@ class ItsResult:
         True
         """
         post = self._design["step"].to_numpy() > 0
+        offset = self._offset[post] if self._offset is not None else 0.0
+        with_effect = self._design.to_numpy()[post]
+        without = self._no_effect_design().to_numpy()[post]
         rng = np.random.default_rng(seed)
         params = self.model.params.to_numpy()
-        betas = rng.multivariate_normal(params, self.model.cov_params().to_numpy(), size=draws)
-        values = np.array([self._post_contrast(b, post) for b in betas])
-        point = self._post_contrast(params, post)
-        low, high = np.quantile(values, [self.alpha / 2, 1 - self.alpha / 2])
-        return Overall(float(point), float(values.std(ddof=1)), float(low), float(high))
-
-    def _post_contrast(self, beta: np.ndarray, post: np.ndarray) -> float:
-        no_effect = self._design.copy()
-        no_effect[[c for c in ("step", "slope") if c in no_effect]] = 0.0
-        offset = self._offset if self._offset is not None else 0.0
-        fitted = self._design.to_numpy() @ beta + offset
-        counterfactual = no_effect.to_numpy() @ beta + offset
+        betas = np.vstack(
+            [
+                params,
+                rng.multivariate_normal(params, self.model.cov_params().to_numpy(), size=draws),
+            ]
+        )
+        fitted = with_effect @ betas.T + np.reshape(offset, (-1, 1))  # (post months, 1 + draws)
+        counterfactual = without @ betas.T + np.reshape(offset, (-1, 1))
         if self.family == "gaussian":
-            return float(np.mean(fitted[post] - counterfactual[post]))
-        return float(np.exp(fitted[post]).sum() / np.exp(counterfactual[post]).sum())
+            values = (fitted - counterfactual).mean(axis=0)
+        else:
+            values = np.exp(fitted).sum(axis=0) / np.exp(counterfactual).sum(axis=0)
+        low, high = np.quantile(values[1:], [self.alpha / 2, 1 - self.alpha / 2])
+        return Overall(float(values[0]), float(values[1:].std(ddof=1)), float(low), float(high))
 
     def summary(self, digits: int = 4) -> str:
         """Plain-text table of the effects with the model settings."""
