@@ -52,8 +52,12 @@ def library_fingerprint() -> str:
     return f"{analysis.__version__}+{hash_files(package_dir.rglob('*.py'))[:12]}"
 
 
+@lru_cache(maxsize=8)
 def git_commit(root: Path) -> str:
-    """Commit of the project checkout, with ``-dirty`` when it has local changes."""
+    """Commit of the project checkout, with ``-dirty`` when it has local changes.
+
+    Asked once per process: a batch plans many jobs at the same commit.
+    """
     try:
         commit = subprocess.run(
             ["git", "-C", str(root), "rev-parse", "--short", "HEAD"],
@@ -72,8 +76,9 @@ def git_commit(root: Path) -> str:
     return f"{commit}-dirty" if dirty.strip() else commit
 
 
+@lru_cache(maxsize=1)
 def package_versions() -> dict[str, str]:
-    """Installed versions of the packages that shape the results."""
+    """Installed versions of the packages that shape the results (asked once per process)."""
     found = {}
     for name in REPORTED_PACKAGES:
         try:
