@@ -21,7 +21,9 @@ Not reproduced: the placebo rank. With the outcome-only fit California has the
 3rd largest ratio (p = 3/39); Missouri and Virginia, fitted almost perfectly
 before 1989 (pre-RMSPE 0.44 and 0.82), have larger ratios. Their pre-period
 fit in ADH is worse because covariates enter V. The rank-1 claim is kept as a
-strict xfail so that it shows up if it starts to pass.
+strict xfail so that it shows up if it starts to pass. How the rank moves with
+the specification (1 to 5 of 39, while the gap stays at -26 to -29 packs):
+``benchmarks/synth_specifications.py`` and ``docs/validation.md``.
 """
 
 from __future__ import annotations
