@@ -13,6 +13,7 @@ from analysis.evaluation.findings import describe_effect, describe_effects, effe
 from analysis.evaluation.truth import compare_with_truth
 from analysis.reporting.files import atomic_write_text
 from analysis.reporting.index import format_effect
+from analysis.reporting.provenance import source_hash
 
 
 def test_small_counts_are_suppressed_and_identifiers_dropped():
@@ -117,3 +118,20 @@ def test_atomic_write_keeps_the_old_file_when_writing_fails(tmp_path):
         atomic_write_text(target, Unprintable())  # type: ignore[arg-type]
     assert json.loads(target.read_text()) == ["old"]
     assert [p.name for p in tmp_path.iterdir()] == ["results.json"], "no temporary file left"
+
+
+def test_source_hash_follows_code_and_report_templates(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "templates" / "nbconvert" / "workbench").mkdir(parents=True)
+    (package / "module.py").write_text("x = 1\n")
+    template = package / "templates" / "nbconvert" / "workbench" / "index.html.j2"
+    template.write_text("{% extends 'lab/index.html.j2' %}\n")
+    (package / "notes.txt").write_text("not a source\n")
+    first = source_hash(package)
+    (package / "notes.txt").write_text("edited\n")
+    assert source_hash(package) == first
+    template.write_text("{% extends 'classic/index.html.j2' %}\n")
+    after_template = source_hash(package)
+    assert after_template != first
+    (package / "module.py").write_text("x = 2\n")
+    assert source_hash(package) != after_template

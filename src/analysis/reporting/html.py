@@ -28,10 +28,15 @@ class ReportHeader:
     generated: str
 
 
+#: nbconvert templates of the workbench; ``workbench`` is JupyterLab's without CDN scripts.
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
+
+
 @lru_cache(maxsize=1)
 def _exporter() -> HTMLExporter:
     exporter = HTMLExporter(
-        template_name="lab",
+        extra_template_basedirs=[str(TEMPLATES)],
+        template_name="workbench",
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,

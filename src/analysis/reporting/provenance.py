@@ -44,12 +44,18 @@ def hash_json(value: object) -> str:
 
 @lru_cache(maxsize=1)
 def library_fingerprint() -> str:
-    """Version of the analysis library plus a hash of its source files.
+    """Version of the analysis library plus a hash of its source files and templates.
 
-    The hash makes an edited but unreleased library invalidate cached reports.
+    The hash makes an edited but unreleased library (code or report template)
+    invalidate cached reports.
     """
-    package_dir = Path(analysis.__file__).parent
-    return f"{analysis.__version__}+{hash_files(package_dir.rglob('*.py'))[:12]}"
+    return f"{analysis.__version__}+{source_hash(Path(analysis.__file__).parent)[:12]}"
+
+
+def source_hash(package_dir: Path) -> str:
+    """SHA-256 over a package's Python files and everything under its ``templates/``."""
+    templates = (p for p in (package_dir / "templates").rglob("*") if p.is_file())
+    return hash_files([*package_dir.rglob("*.py"), *templates])
 
 
 @lru_cache(maxsize=8)
