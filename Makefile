@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 KERNEL := pilot-workbench
 
-.PHONY: help setup report test test-fast lab lint format bench clean
+.PHONY: help setup browser report test test-fast lab lint format bench clean
 
 help: ## list the targets
 	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | \
@@ -26,10 +26,24 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 setup: $(STAMP) ## create .venv, install the project and the Jupyter kernel (only when pyproject.toml changed)
 
+# Headless Chromium for tests/pipeline/test_browser.py: Debian's package, installed
+# when missing and we are root (as on CI); elsewhere the browser tests skip and say why.
+CHROMIUM := /usr/bin/chromium
+
+browser: ## install headless Chromium for the browser tests (Debian package; needs root)
+	@if [ -x $(CHROMIUM) ]; then :; \
+	elif [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	else \
+	  echo "note: no $(CHROMIUM) and no root to install it (apt-get install chromium):" \
+	    "the browser tests will be skipped"; \
+	fi
+
 report: setup ## run the main job on the demo data: reports/index.html
 	$(BIN)/workbench report
 
-test: setup ## run the whole test suite
+test: setup browser ## run the whole test suite (installs Chromium for the browser tests)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 test-fast: setup ## run the tests that need no notebook execution

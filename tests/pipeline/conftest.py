@@ -42,18 +42,23 @@ def demo_data(tmp_path_factory) -> Path:
     return folder
 
 
-@pytest.fixture
-def project(tmp_path, demo_data) -> Path:
-    """A fresh project folder: notebooks, the demo data (copied), a configuration."""
+def make_project(folder: Path, demo_data: Path) -> Path:
+    """Fill ``folder`` as a study project: notebooks, the demo data (copied), a configuration."""
     shutil.copytree(
         ROOT / "notebooks",
-        tmp_path / "notebooks",
+        folder / "notebooks",
         ignore=shutil.ignore_patterns("*.py", ".ipynb_checkpoints"),
     )
     for name in ("raw", "processed"):
-        shutil.copytree(demo_data / name, tmp_path / "data" / name)
-    write_config(tmp_path)
-    return tmp_path
+        shutil.copytree(demo_data / name, folder / "data" / name)
+    write_config(folder)
+    return folder
+
+
+@pytest.fixture
+def project(tmp_path, demo_data) -> Path:
+    """A fresh project folder: notebooks, the demo data (copied), a configuration."""
+    return make_project(tmp_path, demo_data)
 
 
 @pytest.fixture
