@@ -32,11 +32,12 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from analysis.evaluation import describe_effects, evaluate_region, load_region, write_results
-from analysis.evaluation.findings import effects_overview, outcome_label
+from analysis.evaluation.findings import effects_overview
 from analysis.evaluation.profile import (
     action_log,
     data_caveats,
     intervention_timeline,
+    plot_event_study,
     plot_trends,
     region_profile,
     show,
@@ -61,11 +62,11 @@ display(
 
 # %% tags=["remove-input"]
 display(Markdown(report_text("profile", language)))
-show_table(region_profile(data, threshold=disclosure_threshold), precision=1)
+show_table(region_profile(data, threshold=disclosure_threshold), precision=1, language=language)
 display(Markdown(report_text("interventions", language)))
-show_table(intervention_timeline(data))
+show_table(intervention_timeline(data), language=language)
 display(Markdown(report_text("action_log", language)))
-show_table(action_log(data))
+show_table(action_log(data), language=language)
 
 # %% tags=["remove-input"]
 display(Markdown(report_text("trends", language)))
@@ -77,10 +78,7 @@ display(Markdown(report_text("effects", language, design=evaluation.design)))
 show_table(effects_overview(evaluation.effects, language))
 for (outcome, method), fit in evaluation.fits.items():
     if method == "att_gt":
-        figure = fit.aggregate("dynamic").plot()
-        label = outcome_label(outcome, language)
-        figure.suptitle(report_text("event_study", language, outcome=label))
-        show(figure)
+        show(plot_event_study(fit, outcome, language))
 
 # %% tags=["remove-input"]
 display(Markdown(report_text("findings", language)))
@@ -88,7 +86,7 @@ display(Markdown(describe_effects(evaluation.effects, language)))
 
 # %% tags=["remove-input"]
 display(Markdown(report_text("caveats", language)))
-caveats = data_caveats(data) + evaluation.notes
+caveats = data_caveats(data, language, evaluation)
 display(Markdown("\n".join(f"- {c}" for c in caveats) or report_text("no_caveats", language)))
 
 # %% tags=["remove-cell"]

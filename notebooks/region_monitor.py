@@ -83,4 +83,4 @@ display(Markdown(monitor_text("actions", language, limit=20)))
 if log.empty:
     display(Markdown(monitor_text("no_actions", language)))
 else:
-    show_table(log)
+    show_table(log, language=language)

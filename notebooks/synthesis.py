@@ -55,4 +55,5 @@ for (programme, outcome), fit in pooled.items():
     display(Markdown(f"## {programme.replace('_', ' ')}: {label}"))
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
-    show(fit.forest_plot(exponentiate=ratio, xlabel="ratio" if ratio else "difference"))
+    axis = report_text("forest_ratio" if ratio else "forest_difference", language)
+    show(fit.forest_plot(exponentiate=ratio, xlabel=axis))

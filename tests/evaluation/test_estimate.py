@@ -7,6 +7,7 @@ import pandas as pd
 
 from analysis.evaluation.estimate import evaluate_region
 from analysis.evaluation.load import RegionData
+from analysis.evaluation.profile import data_caveats, plot_event_study
 
 
 def region_data(zero_baseline: bool = False, effect: float = 0.8, seed: int = 1) -> RegionData:
@@ -57,3 +58,29 @@ def test_an_outcome_without_baseline_gives_a_note_not_a_crash():
     evaluation = evaluate_region(data, ["rate"])
     assert evaluation.effects == []
     assert evaluation.notes and "no baseline" in evaluation.notes[0]
+
+
+def test_an_outcome_without_baseline_is_a_caveat_in_the_report_language():
+    data = region_data(zero_baseline=True)
+    evaluation = evaluate_region(data, ["rate"])
+    assert evaluation.no_baseline == ["rate"]
+    dutch = data_caveats(data, "nl", evaluation)
+    assert any(c.startswith("Geen effectschatting voor rate:") for c in dutch), dutch
+    assert not any("no baseline" in c for c in dutch)
+    assert any("no baseline" in c for c in data_caveats(data, "en", evaluation))
+
+
+def test_event_study_speaks_the_report_language_and_reads_in_percent():
+    data = region_data(effect=0.8)
+    evaluation = evaluate_region(data, ["rate"])
+    fit = evaluation.fits[("rate", "att_gt")]
+    ax = plot_event_study(fit, "gp_contact_rate", "nl").axes[0]
+    assert ax.get_xlabel().startswith("kwartalen sinds de start")
+    assert ax.get_ylabel() == "verandering, % van het niveau vóór de pilot"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["vóór de start", "na de start"]
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert "0%" in ticks and any(t.startswith("-") and t.endswith("%") for t in ticks), ticks
+    # the pilot's 20% drop shows after the start: every post-start point is below -10%
+    post = fit.aggregate("dynamic").effects.query("event_time >= 0")["estimate"]
+    assert (post < -0.1).all()

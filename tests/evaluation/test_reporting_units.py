@@ -10,6 +10,7 @@ import pytest
 from analysis.evaluation.disclosure import suppress_small_counts
 from analysis.evaluation.estimate import Effect
 from analysis.evaluation.findings import describe_effect, describe_effects, effects_overview
+from analysis.evaluation.texts import localise_table
 from analysis.evaluation.truth import compare_with_truth
 from analysis.reporting.files import atomic_write_text
 from analysis.reporting.index import format_effect
@@ -135,3 +136,40 @@ def test_source_hash_follows_code_and_report_templates(tmp_path):
     assert after_template != first
     (package / "module.py").write_text("x = 2\n")
     assert source_hash(package) != after_template
+
+
+def test_a_change_that_rounds_to_nothing_is_called_so_without_minus_zero():
+    effect = Effect("nurse_contact_rate", "att_gt", 1.003, 0.95, 1.07, "ratio", 8, True)
+    text = describe_effect(effect)
+    assert "Practice-nurse contacts** hardly changed" in text and "by 0%" not in text
+    assert "-5% to +7%" in text
+    share = Effect("non_gp_contact_share", "att_gt", 0.008, -0.0004, 0.015, "difference", 8, True)
+    assert "(95% interval 0.0 to +1.5)" in describe_effect(share)
+    assert "veranderden nauwelijks" in describe_effect(effect, "nl")
+
+
+def test_dutch_findings_and_tables_use_a_decimal_comma():
+    share = Effect("non_gp_contact_share", "att_gt", 0.0123, 0.004, 0.02, "difference", 8, True)
+    assert "stegen met 1,2 procentpunt" in describe_effect(share, "nl")
+    assert "+0,4 tot +2,0" in describe_effect(share, "nl")
+    table = effects_overview([share], "nl")
+    assert table.loc[0, "att_gt"] == "+1,2 (+0,4 tot +2,0)"
+
+
+def test_report_tables_get_readable_headers_and_values():
+    profile = pd.DataFrame(
+        {"group": ["pilot", "comparison"], "year": [2020, 2020], "gp_fte": [14.2, 13.9]}
+    )
+    assert list(localise_table(profile, "en").columns) == ["group", "year", "GP FTE"]
+    dutch = localise_table(profile, "nl")
+    assert list(dutch.columns) == ["groep", "jaar", "fte huisarts"]
+    assert dutch["groep"].tolist() == ["pilot", "vergelijking"]
+    log = pd.DataFrame({"date": ["2024-03-01"], "kind": ["pdsa_plan"], "text": ["triage"]})
+    assert localise_table(log, "nl").to_dict("records") == [
+        {"datum": "2024-03-01", "soort": "PDSA: plan", "wat er gebeurde": "triage"}
+    ]
+    timeline = pd.DataFrame({"intervention": ["longer_consults"], "end": ["ongoing"]})
+    assert localise_table(timeline, "nl").to_dict("records") == [
+        {"interventie": "longer consults", "einde": "loopt nog"}
+    ]
+    assert profile["group"].tolist() == ["pilot", "comparison"]  # input untouched

@@ -25,6 +25,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.evaluation.load import RegionData
+from analysis.evaluation.texts import report_text
 from analysis.methods import att_gt, its, synthetic_control, twfe
 from analysis.reporting.files import atomic_write_json
 
@@ -66,7 +67,12 @@ class Evaluation:
     design: str
     effects: list[Effect] = field(default_factory=list)
     fits: dict[tuple[str, str], Any] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
+    no_baseline: list[str] = field(default_factory=list)  # outcomes left without an estimate
+
+    @property
+    def notes(self) -> list[str]:
+        """Why outcomes have no estimate, in English (reports use ``data_caveats``)."""
+        return [report_text("caveat_no_baseline", "en", outcome=o) for o in self.no_baseline]
 
 
 def outcome_scale(outcome: str) -> Scale:
@@ -170,10 +176,7 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> bool
     """Add ``att_gt`` and ``twfe`` effects; False (with a note) when the data cannot say."""
     frame = did_frame(data, outcome)
     if frame.empty or not (frame["cohort"] > 0).any() or not (frame["cohort"] == 0).any():
-        evaluation.notes.append(
-            f"No effect estimate for {outcome}: no pilot or no comparison practice has a "
-            "non-zero value before the start, so there is no baseline to compare with."
-        )
+        evaluation.no_baseline.append(outcome)
         return False
     scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
     mean1 = _treated_post_mean(frame, outcome)

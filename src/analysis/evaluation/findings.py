@@ -53,6 +53,7 @@ TEXT = {
     "en": {
         "up": "rose",
         "down": "fell",
+        "flat": "hardly changed",
         "by": "by",
         "ci": "95% interval",
         "to": "to",
@@ -67,6 +68,7 @@ TEXT = {
     "nl": {
         "up": "stegen",
         "down": "daalden",
+        "flat": "veranderden nauwelijks",
         "by": "met",
         "ci": "95%-interval",
         "to": "tot",
@@ -88,25 +90,46 @@ def outcome_label(outcome: str, language: Language = "en", *, title: bool = Fals
     return label[:1].upper() + label[1:] if title else label
 
 
+def format_number(
+    value: float, decimals: int = 0, language: Language = "en", *, sign: bool = False
+) -> str:
+    """A number for a report: ``decimals`` decimals, a decimal comma in Dutch.
+
+    With ``sign``, positive numbers get a ``+``; a value that rounds to zero
+    never shows as ``-0``.
+
+    Examples
+    --------
+    >>> format_number(-0.04, 1, sign=True), format_number(1.5, 1, "nl", sign=True)
+    ('0.0', '+1,5')
+    """
+    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
+    if float(text) == 0:
+        text = f"{0:.{decimals}f}"
+    return text.replace(".", ",") if language == "nl" else text
+
+
 def describe_effect(effect: Effect, language: Language = "en") -> str:
     """One sentence on size, direction and interval, and one on how sure we are."""
     t = TEXT[language]
     label = outcome_label(effect.outcome, language, title=True)
     if effect.scale == "ratio":
-        change, low, high = (
-            100 * (v - 1) for v in (effect.estimate, effect.ci_low, effect.ci_high)
-        )
-        size = f"{abs(change):.0f}%"
-        interval = f"{t['ci']} {low:+.0f}% {t['to']} {high:+.0f}%"
-        null = 1.0
+        values = [100 * (v - 1) for v in (effect.estimate, effect.ci_low, effect.ci_high)]
+        decimals, unit, size_unit, null = 0, "%", "%", 1.0
     else:
-        change, low, high = (100 * v for v in (effect.estimate, effect.ci_low, effect.ci_high))
-        size = f"{abs(change):.1f} {t['pp']}"
-        interval = f"{t['ci']} {low:+.1f} {t['to']} {high:+.1f}"
-        null = 0.0
-    direction = t["up"] if change > 0 else t["down"]
+        values = [100 * v for v in (effect.estimate, effect.ci_low, effect.ci_high)]
+        decimals, unit, size_unit, null = 1, "", f" {t['pp']}", 0.0
+    change, low, high = values
+    interval = (
+        f"{t['ci']} {format_number(low, decimals, language, sign=True)}{unit} {t['to']} "
+        f"{format_number(high, decimals, language, sign=True)}{unit}"
+    )
     sure = t["sure"] if not (effect.ci_low <= null <= effect.ci_high) else t["unsure"]
-    return f"**{label}** {direction} {t['by']} {size} {t['versus']} ({interval}). {sure}"
+    if round(abs(change), decimals) == 0:
+        return f"**{label}** {t['flat']} {t['versus']} ({interval}). {sure}"
+    direction = t["up"] if change > 0 else t["down"]
+    size = format_number(abs(change), decimals, language)
+    return f"**{label}** {direction} {t['by']} {size}{size_unit} {t['versus']} ({interval}). {sure}"
 
 
 def describe_effects(effects: Sequence[Effect], language: Language = "en") -> str:
@@ -117,18 +140,21 @@ def describe_effects(effects: Sequence[Effect], language: Language = "en") -> st
     return "\n".join(f"- {describe_effect(e, language)}" for e in primary)
 
 
-def _cell(effect: Effect) -> str:
+def _cell(effect: Effect, language: Language = "en") -> str:
+    """Estimate (interval): a ratio with 2 decimals, or percentage points with a sign."""
     if effect.scale == "ratio":
-        text = f"{effect.estimate:.2f}"
-        return (
-            text if effect.ci_low is None else f"{text} ({effect.ci_low:.2f}–{effect.ci_high:.2f})"
-        )
-    text = f"{100 * effect.estimate:+.1f}"
-    return (
-        text
-        if effect.ci_low is None
-        else f"{text} ({100 * effect.ci_low:+.1f} to {100 * effect.ci_high:+.1f})"
-    )
+        values = [effect.estimate, effect.ci_low, effect.ci_high]
+        decimals, sign, between = 2, False, "–"
+    else:
+        values = [
+            None if v is None else 100 * v for v in (effect.estimate, effect.ci_low, effect.ci_high)
+        ]
+        decimals, sign, between = 1, True, f" {TEXT[language]['to']} "
+    text = format_number(values[0], decimals, language, sign=sign)
+    if effect.ci_low is None:
+        return text
+    low, high = (format_number(v, decimals, language, sign=sign) for v in values[1:])
+    return f"{text} ({low}{between}{high})"
 
 
 def effects_overview(effects: Sequence[Effect], language: Language = "en") -> pd.DataFrame:
@@ -140,6 +166,6 @@ def effects_overview(effects: Sequence[Effect], language: Language = "en") -> pd
     for e in effects:
         label = outcome_label(e.outcome, language, title=True)
         unit = "ratio" if e.scale == "ratio" else "pp"
-        rows.setdefault(label, {"scale": unit})[e.method] = _cell(e)
+        rows.setdefault(label, {"scale": unit})[e.method] = _cell(e, language)
     header = "outcome" if language == "en" else "uitkomst"
     return pd.DataFrame.from_dict(rows, orient="index").rename_axis(header).reset_index()

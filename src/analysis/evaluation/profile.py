@@ -8,8 +8,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.evaluation.disclosure import suppress_small_counts
-from analysis.evaluation.findings import Language, outcome_label
+from analysis.evaluation.estimate import Evaluation, outcome_scale
+from analysis.evaluation.findings import Language, format_number, outcome_label
 from analysis.evaluation.load import RegionData
+from analysis.evaluation.texts import localise_table, report_text
+from analysis.methods.did import AttGtResult
 
 
 def region_profile(data: RegionData, *, threshold: int = 10) -> pd.DataFrame:
@@ -53,9 +56,51 @@ def plot_trends(data: RegionData, outcome: str, language: Language = "en") -> Fi
     for start in data.start_months:
         ax.axvline(pd.Timestamp(start), color="grey", linestyle="--", linewidth=1)
     ax.set_title(outcome_label(outcome, language, title=True))
-    ax.set_ylabel(outcome.replace("_", " "))
+    ax.set_ylabel(outcome_unit(outcome, language))
     ax.legend(frameon=False)
     fig.tight_layout()
+    return fig
+
+
+def outcome_unit(outcome: str, language: Language = "en") -> str:
+    """Unit of a panel outcome column, as the data contract defines it."""
+    if outcome.endswith("_share"):
+        return report_text("unit_share", language)
+    if outcome == "gp_minutes_per_fte":
+        return report_text("unit_minutes_per_fte", language)
+    if outcome.endswith("minutes"):
+        return report_text("unit_minutes", language)
+    if "_rate" in outcome:
+        return report_text("unit_rate", language)
+    return outcome.replace("_", " ")
+
+
+def plot_event_study(result: AttGtResult, outcome: str, language: Language = "en") -> Figure:
+    """Effect per quarter since the start, in the report's language and units.
+
+    ``result`` is the region's ``att_gt`` fit (quarterly periods). Ratio-scale
+    outcomes were divided by each practice's pre-pilot mean, so their effects
+    read as a percentage of that level; shares read in percentage points.
+    """
+    from matplotlib.ticker import FuncFormatter
+
+    ratio = outcome_scale(outcome) == "ratio"
+    fig = result.aggregate("dynamic").plot(
+        xlabel=report_text("quarters_since_start", language),
+        ylabel=report_text("effect_vs_baseline" if ratio else "effect_pp", language),
+        title=report_text(
+            "event_study", language, outcome=outcome_label(outcome, language, title=True)
+        ),
+        labels=(report_text("before_start", language), report_text("after_start", language)),
+    )
+    scale = 100.0
+    unit = "%" if ratio else ""
+    decimals = 0 if ratio else 1
+    fig.axes[0].yaxis.set_major_formatter(
+        FuncFormatter(
+            lambda v, _: f"{format_number(scale * v, decimals, language, sign=True)}{unit}"
+        )
+    )
     return fig
 
 
@@ -93,42 +138,50 @@ def action_log(data: RegionData, *, limit: int = 20) -> pd.DataFrame:
     return log
 
 
-def data_caveats(data: RegionData) -> list[str]:
-    """Plain-language caveats for this region from the ingest's quality report.
+def data_caveats(
+    data: RegionData, language: Language = "en", evaluation: Evaluation | None = None
+) -> list[str]:
+    """Plain-language caveats for this region, in ``language``.
 
-    Counts only: practice ids stay out of stakeholder reports.
+    From the ingest's quality report, the practices left out of the estimates
+    and, with ``evaluation``, the outcomes that could not be estimated. Counts
+    only: practice ids stay out of stakeholder reports.
     """
     practices = set(data.panel.loc[data.panel["region_id"] == data.region_id, "practice_id"])
     notes = []
     if data.dropped_practices:
         notes.append(
-            f"{len(data.dropped_practices)} practice(s), pilot or comparison, left out of the "
-            "effect estimates because they were not observed in every month of the study window."
+            report_text("caveat_dropped_practices", language, n=len(data.dropped_practices))
         )
-    for key, label in QUALITY_CHECKS.items():
+    for key, labels in QUALITY_CHECKS.items():
         for item in data.quality.get(key, []):
             hits = _region_mentions(item, practices)
             if hits:
                 column = item.get("column", "") if isinstance(item, dict) else ""
-                notes.append(
-                    f"{label}{f' ({column})' if column else ''}: {hits} case(s) "
-                    "in this region's practices; see the data-quality report."
-                )
+                check = f"{labels[language]}{f' ({column})' if column else ''}"
+                notes.append(report_text("caveat_quality", language, check=check, n=hits))
     dropped = sum(v for v in data.quality.get("dropped", {}).values() if isinstance(v, int))
     if dropped:
-        notes.append(
-            f"{dropped:,} event rows were dropped study-wide at ingest; see the "
-            "data-quality report for why."
-        )
+        n = f"{dropped:,}".replace(",", "." if language == "nl" else ",")
+        notes.append(report_text("caveat_dropped_rows", language, n=n))
+    for outcome in evaluation.no_baseline if evaluation is not None else []:
+        label = outcome_label(outcome, language)
+        notes.append(report_text("caveat_no_baseline", language, outcome=label))
     return notes
 
 
-QUALITY_CHECKS = {
-    "implausible_rates": "Implausible values",
-    "outliers": "Outliers",
-    "missing_months": "Missing months",
-    "months_without_contacts": "Months without contacts",
-    "practices_without_list_size": "Practices without list size",
+QUALITY_CHECKS: dict[str, dict[str, str]] = {
+    "implausible_rates": {"en": "Implausible values", "nl": "Onwaarschijnlijke waarden"},
+    "outliers": {"en": "Outliers", "nl": "Uitschieters"},
+    "missing_months": {"en": "Missing months", "nl": "Ontbrekende maanden"},
+    "months_without_contacts": {
+        "en": "Months without contacts",
+        "nl": "Maanden zonder contacten",
+    },
+    "practices_without_list_size": {
+        "en": "Practices without list size",
+        "nl": "Praktijken zonder praktijkgrootte",
+    },
 }
 
 
@@ -153,10 +206,21 @@ def show(figure: Figure, *, dpi: int = 96) -> None:
     plt.close(figure)
 
 
-def show_table(table: pd.DataFrame, *, precision: int = 3) -> None:
-    """Display a table without its row index, numbers rounded to ``precision``."""
+def show_table(
+    table: pd.DataFrame, *, precision: int = 3, language: Language | None = None
+) -> None:
+    """Display a table without its row index, numbers rounded to ``precision``.
+
+    With ``language``, headers and coded values are put in the report's words
+    (:func:`analysis.evaluation.texts.localise_table`) and Dutch numbers get a
+    decimal comma.
+    """
     from IPython.display import display
 
+    if language is not None:
+        table = localise_table(table, language)
+
     text_columns = list(table.select_dtypes(exclude="number").columns)
-    styled = table.style.hide(axis="index").format(precision=precision, na_rep="–")
+    separators = {"decimal": ","} if language == "nl" else {}
+    styled = table.style.hide(axis="index").format(precision=precision, na_rep="–", **separators)
     display(styled.set_properties(subset=text_columns, **{"text-align": "left"}))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Literal
 
+import pandas as pd
+
 Language = Literal["en", "nl"]
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -56,7 +58,60 @@ SECTIONS: dict[str, dict[str, str]] = {
         "procentpunt voor aandelen; 95%-intervallen (voor `att_gt` met een t-kwantiel op het "
         "aantal pilotpraktijken min één, omdat een regio er weinig heeft).",
     },
-    "event_study": {"en": "Event study: {outcome}", "nl": "Event study: {outcome}"},
+    "event_study": {
+        "en": "{outcome}: effect by quarter since the start",
+        "nl": "{outcome}: effect per kwartaal sinds de start",
+    },
+    "quarters_since_start": {
+        "en": "quarters since the start (0 = first quarter of the pilot)",
+        "nl": "kwartalen sinds de start (0 = eerste kwartaal van de pilot)",
+    },
+    "effect_vs_baseline": {
+        "en": "change, % of the pre-pilot level",
+        "nl": "verandering, % van het niveau vóór de pilot",
+    },
+    "effect_pp": {"en": "change, percentage points", "nl": "verandering, procentpunt"},
+    "before_start": {"en": "before the start", "nl": "vóór de start"},
+    "after_start": {"en": "after the start", "nl": "na de start"},
+    "unit_rate": {
+        "en": "per 1,000 listed patients per year",
+        "nl": "per 1.000 ingeschreven patiënten per jaar",
+    },
+    "forest_ratio": {"en": "ratio (1 = no change)", "nl": "ratio (1 = geen verandering)"},
+    "forest_difference": {
+        "en": "difference in share (0 = no change)",
+        "nl": "verschil in aandeel (0 = geen verandering)",
+    },
+    "caveat_no_baseline": {
+        "en": "No effect estimate for {outcome}: no pilot or no comparison practice has a "
+        "non-zero value before the start, so there is no baseline to compare with.",
+        "nl": "Geen effectschatting voor {outcome}: geen pilot- of vergelijkingspraktijk heeft "
+        "vóór de start een waarde boven nul, dus er is geen uitgangswaarde om mee te "
+        "vergelijken.",
+    },
+    "caveat_dropped_practices": {
+        "en": "{n} practice(s), pilot or comparison, left out of the effect estimates because "
+        "they were not observed in every month of the study window.",
+        "nl": "{n} praktijk(en), pilot of vergelijking, niet meegenomen in de effectschattingen "
+        "omdat ze niet in elke maand van de onderzoeksperiode zijn waargenomen.",
+    },
+    "caveat_quality": {
+        "en": "{check}: {n} case(s) in this region's practices; see the data-quality report.",
+        "nl": "{check}: {n} geval(len) in de praktijken van deze regio; zie het rapport over de "
+        "gegevenskwaliteit.",
+    },
+    "caveat_dropped_rows": {
+        "en": "{n} event rows were dropped study-wide at ingest; see the data-quality report "
+        "for why.",
+        "nl": "{n} gebeurtenisregels zijn bij het inlezen in de hele studie weggelaten; zie het "
+        "rapport over de gegevenskwaliteit voor de reden.",
+    },
+    "unit_share": {"en": "share of all contacts", "nl": "aandeel van alle contacten"},
+    "unit_minutes_per_fte": {
+        "en": "minutes per month per GP FTE",
+        "nl": "minuten per maand per fte huisarts",
+    },
+    "unit_minutes": {"en": "minutes per month", "nl": "minuten per maand"},
     "findings": {"en": "## Findings", "nl": "## Bevindingen"},
     "caveats": {"en": "## Data caveats", "nl": "## Kanttekeningen bij de gegevens"},
     "no_caveats": {
@@ -80,6 +135,61 @@ SECTIONS: dict[str, dict[str, str]] = {
         "nl": "Minder dan twee regio's per programma hebben schattingen: niets samen te nemen.",
     },
 }
+
+
+#: Report headers of the columns of the profile, intervention and action-log tables.
+COLUMN_LABELS: dict[str, dict[str, str]] = {
+    "group": {"en": "group", "nl": "groep"},
+    "year": {"en": "year", "nl": "jaar"},
+    "practices": {"en": "practices", "nl": "praktijken"},
+    "listed_patients": {"en": "listed patients", "nl": "ingeschreven patiënten"},
+    "gp_fte": {"en": "GP FTE", "nl": "fte huisarts"},
+    "nurse_fte": {"en": "practice-nurse FTE", "nl": "fte praktijkondersteuner"},
+    "intervention": {"en": "intervention", "nl": "interventie"},
+    "start": {"en": "start", "nl": "start"},
+    "end": {"en": "end", "nl": "einde"},
+    "date": {"en": "date", "nl": "datum"},
+    "kind": {"en": "kind", "nl": "soort"},
+    "text": {"en": "what happened", "nl": "wat er gebeurde"},
+}
+
+#: Report words for coded cell values (groups, open ends, action-log kinds).
+VALUE_LABELS: dict[str, dict[str, str]] = {
+    "pilot": {"en": "pilot", "nl": "pilot"},
+    "comparison": {"en": "comparison", "nl": "vergelijking"},
+    "ongoing": {"en": "ongoing", "nl": "loopt nog"},
+    "pdsa_plan": {"en": "PDSA: plan", "nl": "PDSA: plan"},
+    "pdsa_do": {"en": "PDSA: do", "nl": "PDSA: uitvoeren"},
+    "pdsa_study": {"en": "PDSA: study", "nl": "PDSA: bestuderen"},
+    "pdsa_act": {"en": "PDSA: act", "nl": "PDSA: bijstellen"},
+    "meeting": {"en": "meeting", "nl": "overleg"},
+    "staffing": {"en": "staffing change", "nl": "personeelswijziging"},
+    "external": {"en": "external event", "nl": "externe gebeurtenis"},
+}
+
+
+def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFrame:
+    """A copy of ``table`` with report headers and coded values in ``language``.
+
+    Columns and values without a label keep their own name, with underscores
+    shown as spaces (intervention names are the data's own).
+
+    Examples
+    --------
+    >>> table = pd.DataFrame({"group": ["comparison"], "listed_patients": [31000]})
+    >>> localise_table(table, "nl").to_dict("records")
+    [{'groep': 'vergelijking', 'ingeschreven patiënten': 31000}]
+    """
+    report_text("findings", language)  # validates the language
+    out = table.copy()
+    for column in out.select_dtypes(include=["object", "string"]).columns:
+        words = {code: labels[language] for code, labels in VALUE_LABELS.items()}
+        if column == "intervention":
+            words = {v: v.replace("_", " ") for v in out[column].dropna().unique()}
+        out[column] = out[column].map(lambda v, words=words: words.get(v, v))
+    return out.rename(
+        columns=lambda c: COLUMN_LABELS.get(c, {}).get(language, str(c).replace("_", " "))
+    )
 
 
 def report_text(section: str, language: Language = "en", **fields: object) -> str:

@@ -135,8 +135,25 @@ class AggregateResult:
             )
         return "\n".join(lines)
 
-    def plot(self, ax: Any = None) -> Any:
+    def plot(
+        self,
+        ax: Any = None,
+        *,
+        xlabel: str | None = None,
+        ylabel: str = "ATT",
+        title: str | None = None,
+        labels: tuple[str, str] = ("pre", "post"),
+    ) -> Any:
         """Point estimates with their band (event-study plot for ``"dynamic"``).
+
+        Parameters
+        ----------
+        ax
+            Axes to draw on; default a new figure.
+        xlabel, ylabel, title
+            Axis labels and title; defaults name the aggregation.
+        labels
+            Legend entries of the points before and after the start.
 
         Returns
         -------
@@ -148,13 +165,13 @@ class AggregateResult:
         index = self.effects.columns[0]
         x = self.effects[index].to_numpy(dtype=float)
         post = x >= 0 if index == "event_time" else np.ones(len(x), dtype=bool)
-        _errorbars(ax, x, self.effects, post)
+        _errorbars(ax, x, self.effects, post, labels)
         ax.axhline(0, color="grey", linewidth=0.8)
         if index == "event_time":
             ax.axvline(-0.5, color="grey", linestyle=":", linewidth=0.8)
-        ax.set_xlabel(index.replace("_", " "))
-        ax.set_ylabel("ATT")
-        ax.set_title(f"Aggregated ATT by {index.replace('_', ' ')}")
+        ax.set_xlabel(xlabel or index.replace("_", " "))
+        ax.set_ylabel(ylabel)
+        ax.set_title(title or f"Aggregated ATT by {index.replace('_', ' ')}")
         return fig
 
 
@@ -279,13 +296,19 @@ def _figure_axes(ax: Any) -> tuple[Any, Any]:
     return fig, fig.subplots()
 
 
-def _errorbars(ax: Any, x: np.ndarray, eff: pd.DataFrame, post: np.ndarray) -> None:
+def _errorbars(
+    ax: Any,
+    x: np.ndarray,
+    eff: pd.DataFrame,
+    post: np.ndarray,
+    labels: tuple[str, str] = ("pre", "post"),
+) -> None:
     from matplotlib.ticker import MaxNLocator
 
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     est = eff["estimate"].to_numpy(dtype=float)
     lo, hi = eff["ci_low"].to_numpy(dtype=float), eff["ci_high"].to_numpy(dtype=float)
-    for mask, colour, label in ((~post, "tab:red", "pre"), (post, "tab:blue", "post")):
+    for mask, colour, label in ((~post, "tab:red", labels[0]), (post, "tab:blue", labels[1])):
         if mask.any():
             ax.errorbar(
                 x[mask],
