@@ -93,13 +93,9 @@ def plot_event_study(result: AttGtResult, outcome: str, language: Language = "en
         ),
         labels=(report_text("before_start", language), report_text("after_start", language)),
     )
-    scale = 100.0
-    unit = "%" if ratio else ""
-    decimals = 0 if ratio else 1
+    decimals, unit = (0, "%") if ratio else (1, "")
     fig.axes[0].yaxis.set_major_formatter(
-        FuncFormatter(
-            lambda v, _: f"{format_number(scale * v, decimals, language, sign=True)}{unit}"
-        )
+        FuncFormatter(lambda v, _: f"{format_number(100 * v, decimals, language, sign=True)}{unit}")
     )
     return fig
 
@@ -162,7 +158,7 @@ def data_caveats(
                 notes.append(report_text("caveat_quality", language, check=check, n=hits))
     dropped = sum(v for v in data.quality.get("dropped", {}).values() if isinstance(v, int))
     if dropped:
-        n = f"{dropped:,}".replace(",", "." if language == "nl" else ",")
+        n = f"{dropped:,}".replace(",", ".") if language == "nl" else f"{dropped:,}"
         notes.append(report_text("caveat_dropped_rows", language, n=n))
     for outcome in evaluation.no_baseline if evaluation is not None else []:
         label = outcome_label(outcome, language)
