@@ -209,7 +209,8 @@ def plan_region_jobs(
             "disclosure_threshold": config.disclosure_threshold,
         }
         parameters = {k: v for k, v in offered.items() if k in declared}
-        period = f"{row['first_month']:%Y-%m} to {row['last_month']:%Y-%m}"
+        to = "tot" if config.language == "nl" else "to"
+        period = f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
         jobs.append(
             RegionJob(
                 region_id=rid,
@@ -218,12 +219,21 @@ def plan_region_jobs(
                 workdir=config.reports_dir / rid,
                 executed_path=config.reports_dir / "_executed" / rid / source.name,
                 html_path=config.reports_dir / rid / f"{source.stem}.html",
-                header=ReportHeader(config.name, f"{row['name']} ({rid})", period, now),
+                header=ReportHeader(
+                    config.name, f"{row['name']} ({rid})", period, now, config.language
+                ),
                 provenance=_provenance(config, data_hash, parameters),
                 data_hash=data_hash,
             )
         )
     return jobs
+
+
+#: Region and data-period fields of the synthesis report's header, per language.
+SYNTHESIS_HEADER = {
+    "en": ("all pilot regions", "see the region reports"),
+    "nl": ("alle pilotregio's", "zie de regiorapporten"),
+}
 
 
 def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> RegionJob:
@@ -246,7 +256,7 @@ def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> Region
         workdir=config.reports_dir / SYNTHESIS_ID,
         executed_path=config.reports_dir / "_executed" / SYNTHESIS_ID / source.name,
         html_path=config.reports_dir / SYNTHESIS_ID / "synthesis.html",
-        header=ReportHeader(config.name, "all pilot regions", "see region reports", now),
+        header=ReportHeader(config.name, *SYNTHESIS_HEADER[config.language], now, config.language),
         provenance=_provenance(config, data_hash, parameters),
         data_hash=data_hash,
     )

@@ -185,4 +185,9 @@ def test_dutch_reports_speak_dutch(project, config):
     assert pipeline.run_regions(config).outcomes[0].status == "ok"
     text = html_text(config.reports_dir / region / "region_evaluation.html")
     assert "95%-interval" in text and ("daalden met" in text or "stegen met" in text)
+    # the frame and the tables too: header, footer, column headers, Dutch separators
+    assert "Regio: <b>" in text and "gegevensperiode" in text and "Region: <b>" not in text
+    assert "<summary>Herkomst</summary>" in text
+    assert ">ingeschreven patiënten</th>" in text and ">vergelijking</td>" in text
+    assert re.search(r">\d{1,3}\.\d{3}</td>", text), "listed patients with a Dutch thousands dot"
     assert "Duidelijke effecten" in html_text(config.reports_dir / "index.html")

@@ -219,4 +219,6 @@ def show_table(
     text_columns = list(table.select_dtypes(exclude="number").columns)
     separators = {"decimal": ","} if language == "nl" else {}
     styled = table.style.hide(axis="index").format(precision=precision, na_rep="–", **separators)
+    left = {c: [{"selector": "th", "props": "text-align: left"}] for c in text_columns}
+    styled = styled.set_table_styles(left, overwrite=False)
     display(styled.set_properties(subset=text_columns, **{"text-align": "left"}))

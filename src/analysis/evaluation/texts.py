@@ -6,6 +6,7 @@ throughout, not only where the findings are generated.
 
 from __future__ import annotations
 
+import re
 from typing import Literal
 
 import pandas as pd
@@ -168,6 +169,15 @@ VALUE_LABELS: dict[str, dict[str, str]] = {
 }
 
 
+_THOUSANDS = re.compile(r"^\d{1,3}(?:,\d{3})+$")
+
+
+def _dutch_thousands(value: object) -> object:
+    if isinstance(value, str) and _THOUSANDS.match(value):
+        return value.replace(",", ".")
+    return value
+
+
 def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFrame:
     """A copy of ``table`` with report headers and coded values in ``language``.
 
@@ -179,6 +189,9 @@ def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFra
     >>> table = pd.DataFrame({"group": ["comparison"], "listed_patients": [31000]})
     >>> localise_table(table, "nl").to_dict("records")
     [{'groep': 'vergelijking', 'ingeschreven patiënten': 31000}]
+    >>> counts = pd.DataFrame({"listed_patients": ["31,000", "<10"]})
+    >>> localise_table(counts, "nl")["ingeschreven patiënten"].tolist()
+    ['31.000', '<10']
     """
     report_text("findings", language)  # validates the language
     out = table.copy()
@@ -187,6 +200,8 @@ def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFra
         if column == "intervention":
             words = {v: v.replace("_", " ") for v in out[column].dropna().unique()}
         out[column] = out[column].map(lambda v, words=words: words.get(v, v))
+        if language == "nl":  # counts written as text (suppressed columns): 29,643 -> 29.643
+            out[column] = out[column].map(_dutch_thousands)
     return out.rename(
         columns=lambda c: COLUMN_LABELS.get(c, {}).get(language, str(c).replace("_", " "))
     )

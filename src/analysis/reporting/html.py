@@ -18,14 +18,32 @@ REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 REMOVE_INPUT_TAGS = ("remove-input",)
 
 
+#: Words of the header and footer, per report language.
+FRAME_WORDS: dict[str, dict[str, str]] = {
+    "en": {
+        "region": "Region",
+        "period": "data period",
+        "generated": "generated",
+        "provenance": "Provenance",
+    },
+    "nl": {
+        "region": "Regio",
+        "period": "gegevensperiode",
+        "generated": "gemaakt",
+        "provenance": "Herkomst",
+    },
+}
+
+
 @dataclass(frozen=True)
 class ReportHeader:
-    """What a reader sees above the report."""
+    """What a reader sees above the report, in the report's ``language``."""
 
     study: str
     region: str
     data_period: str
     generated: str
+    language: str = "en"
 
 
 #: nbconvert templates of the workbench; ``workbench`` is JupyterLab's without CDN scripts.
@@ -58,15 +76,16 @@ def _markdown_cell(text: str, tag: str) -> nbformat.NotebookNode:
 
 def header_markdown(header: ReportHeader) -> str:
     """Markdown block shown at the top of every report."""
+    words = FRAME_WORDS[header.language]
     return (
         f"<div class='workbench-header'><b>{html.escape(header.study)}</b><br>"
-        f"Region: <b>{html.escape(header.region)}</b> &middot; "
-        f"data period {html.escape(header.data_period)} &middot; "
-        f"generated {html.escape(header.generated)}</div>"
+        f"{words['region']}: <b>{html.escape(header.region)}</b> &middot; "
+        f"{words['period']} {html.escape(header.data_period)} &middot; "
+        f"{words['generated']} {html.escape(header.generated)}</div>"
     )
 
 
-def footer_markdown(provenance: dict[str, object]) -> str:
+def footer_markdown(provenance: dict[str, object], language: str = "en") -> str:
     """Markdown block with the provenance of the report."""
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
@@ -74,7 +93,8 @@ def footer_markdown(provenance: dict[str, object]) -> str:
         for k, v in provenance.items()
     )
     return (
-        f"<hr><details class='workbench-provenance'><summary>Provenance</summary>"
+        f"<hr><details class='workbench-provenance'>"
+        f"<summary>{FRAME_WORDS[language]['provenance']}</summary>"
         f"<table>{rows}</table></details>"
     )
 
@@ -108,7 +128,9 @@ def render_html(
     if header is not None:
         notebook.cells.insert(0, _markdown_cell(header_markdown(header), "workbench-header"))
     if provenance is not None:
-        notebook.cells.append(_markdown_cell(footer_markdown(provenance), "workbench-footer"))
+        language = header.language if header is not None else "en"
+        footer = footer_markdown(provenance, language)
+        notebook.cells.append(_markdown_cell(footer, "workbench-footer"))
     body, _ = _exporter().from_notebook_node(notebook)
     atomic_write_text(destination, body)
     return destination
