@@ -34,6 +34,7 @@ from analysis.evaluation.profile import show
 from analysis.evaluation.synthesis import (
     collect_results,
     describe_pooled,
+    forest_words,
     pool_outcomes,
     region_programmes,
 )
@@ -56,4 +57,4 @@ for (programme, outcome), fit in pooled.items():
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
     axis = report_text("forest_ratio" if ratio else "forest_difference", language)
-    show(fit.forest_plot(exponentiate=ratio, xlabel=axis))
+    show(fit.forest_plot(exponentiate=ratio, xlabel=axis, words=forest_words(language)))

@@ -173,3 +173,13 @@ def test_report_tables_get_readable_headers_and_values():
         {"interventie": "longer consults", "einde": "loopt nog"}
     ]
     assert profile["group"].tolist() == ["pilot", "comparison"]  # input untouched
+
+
+def test_pooled_effect_in_dutch_uses_a_decimal_comma():
+    from analysis.evaluation.synthesis import describe_pooled
+    from analysis.methods import pool
+
+    fit = pool([-0.3, -0.1, -0.2], [0.01, 0.02, 0.015])
+    text = describe_pooled(fit, "gp_contact_rate", ratio=True, language="nl")
+    assert text.startswith("Gepoold effect 0,8") and " tot " in text and "." not in text[:40]
+    assert describe_pooled(fit, "gp_contact_rate", ratio=True).startswith("Pooled effect 0.8")

@@ -84,6 +84,17 @@ def test_forest_plot_returns_figure(exponentiate):
     assert fig.axes[0].get_title() == "Referrals"
 
 
+def test_forest_plot_words_can_be_another_language():
+    from analysis.evaluation.synthesis import forest_words
+
+    ax = pool(Y, V, method="DL").forest_plot(words=forest_words("nl")).axes[0]
+    legend = [t.get_text() for t in ax.get_legend().get_texts()]
+    assert legend == ["voorspellingsinterval", "gepoold effect"]
+    assert ax.get_yticklabels()[-1].get_text() == "Random effects (DL)"
+    english = pool(Y, V).forest_plot().axes[0].get_legend().get_texts()
+    assert [t.get_text() for t in english] == ["prediction interval", "pooled estimate"]
+
+
 @pytest.mark.parametrize(
     ("estimates", "variances", "kwargs", "match"),
     [

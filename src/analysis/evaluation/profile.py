@@ -202,6 +202,12 @@ def show(figure: Figure, *, dpi: int = 96) -> None:
     plt.close(figure)
 
 
+def _counts(column: pd.Series) -> bool:
+    """True for counts written as text (``"29,643"``, ``"<10"``): aligned as numbers."""
+    values = column.dropna().astype(str)
+    return len(values) > 0 and bool(values.str.fullmatch(r"<?\d[\d.,]*").all())
+
+
 def show_table(
     table: pd.DataFrame, *, precision: int = 3, language: Language | None = None
 ) -> None:
@@ -216,7 +222,7 @@ def show_table(
     if language is not None:
         table = localise_table(table, language)
 
-    text_columns = list(table.select_dtypes(exclude="number").columns)
+    text_columns = [c for c in table.select_dtypes(exclude="number") if not _counts(table[c])]
     separators = {"decimal": ","} if language == "nl" else {}
     styled = table.style.hide(axis="index").format(precision=precision, na_rep="–", **separators)
     left = {c: [{"selector": "th", "props": "text-align: left"}] for c in text_columns}

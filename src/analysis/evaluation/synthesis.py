@@ -10,7 +10,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis.evaluation.findings import format_number
 from analysis.methods import pool
+from analysis.methods.meta import ForestWords
 
 
 def collect_results(reports_dir: Path | str, regions: Sequence[str]) -> pd.DataFrame:
@@ -83,6 +85,13 @@ def pool_outcomes(
     return pooled
 
 
+def forest_words(language: str = "en") -> ForestWords:
+    """Legend and pooled-row labels of the synthesis forest plots in ``language``."""
+    if language == "nl":
+        return ForestWords("voorspellingsinterval", "gepoold effect", "Random effects ({method})")
+    return ForestWords()
+
+
 def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: str = "en") -> str:
     """The pooled effect and its heterogeneity in words (log-ratio estimates exponentiated)."""
     f = (lambda v: float(np.exp(v))) if ratio else float
@@ -92,10 +101,13 @@ def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: 
     level = "low" if i2 < 25 else "moderate" if i2 < 75 else "high"
     if language == "nl":
         level = {"low": "laag", "moderate": "matig", "high": "hoog"}[level]
+        est, low, high, pi_low, pi_high = (
+            format_number(v, 2, "nl") for v in (est, low, high, pi_low, pi_high)
+        )
         return (
-            f"Gepoold effect {est:.2f} (95%-interval {low:.2f} tot {high:.2f}); "
+            f"Gepoold effect {est} (95%-interval {low} tot {high}); "
             f"heterogeniteit tussen regio's {level} (I² = {i2:.0f}%); in een nieuwe regio "
-            f"verwachten we een effect tussen {pi_low:.2f} en {pi_high:.2f}."
+            f"verwachten we een effect tussen {pi_low} en {pi_high}."
         )
     return (
         f"Pooled effect {est:.2f} (95% interval {low:.2f} to {high:.2f}); heterogeneity "

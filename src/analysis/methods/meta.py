@@ -105,7 +105,12 @@ class PoolResult:
         return "\n".join(lines)
 
     def forest_plot(
-        self, *, exponentiate: bool = False, title: str | None = None, xlabel: str | None = None
+        self,
+        *,
+        exponentiate: bool = False,
+        title: str | None = None,
+        xlabel: str | None = None,
+        words: ForestWords | None = None,
     ) -> Figure:
         """Forest plot: one row per study, the pooled diamond and the prediction interval.
 
@@ -115,8 +120,25 @@ class PoolResult:
             Show ``exp()`` of the estimates on a log axis (for log ratios).
         title, xlabel
             Plot title and x-axis label.
+        words
+            Legend and pooled-row labels, for a report in another language.
         """
-        return _forest_plot(self, exponentiate=exponentiate, title=title, xlabel=xlabel)
+        return _forest_plot(
+            self,
+            exponentiate=exponentiate,
+            title=title,
+            xlabel=xlabel,
+            words=words or ForestWords(),
+        )
+
+
+@dataclass(frozen=True)
+class ForestWords:
+    """Labels of a forest plot; ``pooled_row`` may use ``{method}``."""
+
+    prediction_interval: str = "prediction interval"
+    pooled_estimate: str = "pooled estimate"
+    pooled_row: str = "Random effects ({method})"
 
 
 def pool(
@@ -318,7 +340,12 @@ def _study_effects(
 
 
 def _forest_plot(
-    res: PoolResult, *, exponentiate: bool, title: str | None, xlabel: str | None
+    res: PoolResult,
+    *,
+    exponentiate: bool,
+    title: str | None,
+    xlabel: str | None,
+    words: ForestWords,
 ) -> Figure:
     tf = np.exp if exponentiate else (lambda x: x)
     eff = res.effects
@@ -336,12 +363,12 @@ def _forest_plot(
         color="tab:blue",
         linewidth=1,
         linestyle="--",
-        label="prediction interval",
+        label=words.prediction_interval,
     )
     diamond_x = tf(np.array([res.ci_low, res.estimate, res.ci_high, res.estimate]))
-    ax.fill(diamond_x, [0, 0.25, 0, -0.25], color="tab:blue", zorder=3, label="pooled estimate")
+    ax.fill(diamond_x, [0, 0.25, 0, -0.25], color="tab:blue", zorder=3, label=words.pooled_estimate)
     ax.axvline(tf(0.0), color="0.5", linewidth=0.8)
-    ax.set_yticks([*rows, 0], [*eff["label"], f"Random effects ({res.method})"])
+    ax.set_yticks([*rows, 0], [*eff["label"], words.pooled_row.format(method=res.method)])
     if exponentiate:
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%.2g"))
