@@ -82,6 +82,11 @@ def test_index_effect_text():
         "scale": "ratio",
     }
     assert format_effect(result) == "GP contacts: -19% (-25% to -13%)"
+    share = {**result, "outcome": "non_gp_contact_share", "scale": "difference"}
+    share |= {"estimate": 0.105, "ci_low": 0.097, "ci_high": 0.113}
+    assert format_effect(share, "nl") == (
+        "Aandeel contacten niet met de huisarts: +10,5 pp (+9,7 tot +11,3)"
+    )
 
 
 def test_truth_on_a_count_is_matched_with_the_reported_rate():

@@ -73,15 +73,17 @@ def format_effect(result: dict, language: str = "en") -> str:
 
     Ratios read as percentage changes, shares as percentage points.
     """
-    from analysis.evaluation.findings import outcome_label
+    from analysis.evaluation.findings import format_number, outcome_label
 
     to = "tot" if language == "nl" else "to"
     label = outcome_label(result["outcome"], language, title=True)
     if result.get("scale") == "ratio":
-        est, low, high = (100 * (result[k] - 1) for k in ("estimate", "ci_low", "ci_high"))
-        return f"{label}: {est:+.0f}% ({low:+.0f}% {to} {high:+.0f}%)"
-    est, low, high = (100 * result[k] for k in ("estimate", "ci_low", "ci_high"))
-    return f"{label}: {est:+.1f} pp ({low:+.1f} {to} {high:+.1f})"
+        values = [100 * (result[k] - 1) for k in ("estimate", "ci_low", "ci_high")]
+        est, low, high = (f"{format_number(v, 0, language, sign=True)}%" for v in values)
+        return f"{label}: {est} ({low} {to} {high})"
+    values = [100 * result[k] for k in ("estimate", "ci_low", "ci_high")]
+    est, low, high = (format_number(v, 1, language, sign=True) for v in values)
+    return f"{label}: {est} pp ({low} {to} {high})"
 
 
 def _excludes_null(result: dict) -> bool:
