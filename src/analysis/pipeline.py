@@ -24,7 +24,7 @@ from analysis.reporting.batch import (
     select_jobs,
 )
 from analysis.reporting.files import atomic_write_json, read_json
-from analysis.reporting.html import ReportHeader
+from analysis.reporting.html import FRAME_WORDS, ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, index_rows, write_index
 from analysis.reporting.progress import BatchProgress
 from analysis.reporting.provenance import (
@@ -209,7 +209,7 @@ def plan_region_jobs(
             "disclosure_threshold": config.disclosure_threshold,
         }
         parameters = {k: v for k, v in offered.items() if k in declared}
-        to = "tot" if config.language == "nl" else "to"
+        to = FRAME_WORDS[config.language]["to"]
         period = f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
         jobs.append(
             RegionJob(
@@ -229,13 +229,6 @@ def plan_region_jobs(
     return jobs
 
 
-#: Region and data-period fields of the synthesis report's header, per language.
-SYNTHESIS_HEADER = {
-    "en": ("all pilot regions", "see the region reports"),
-    "nl": ("alle pilotregio's", "zie de regiorapporten"),
-}
-
-
 def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> RegionJob:
     """The job that pools all regions' ``results.json`` in ``notebooks/synthesis.ipynb``."""
     source = notebook_path(config, "synthesis")
@@ -249,6 +242,7 @@ def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> Region
         "study_name": config.name,
     }
     now = datetime.now().isoformat(timespec="minutes")
+    words = FRAME_WORDS[config.language]
     return RegionJob(
         region_id=SYNTHESIS_ID,
         notebook=source,
@@ -256,7 +250,9 @@ def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> Region
         workdir=config.reports_dir / SYNTHESIS_ID,
         executed_path=config.reports_dir / "_executed" / SYNTHESIS_ID / source.name,
         html_path=config.reports_dir / SYNTHESIS_ID / "synthesis.html",
-        header=ReportHeader(config.name, *SYNTHESIS_HEADER[config.language], now, config.language),
+        header=ReportHeader(
+            config.name, words["all_regions"], words["see_region_reports"], now, config.language
+        ),
         provenance=_provenance(config, data_hash, parameters),
         data_hash=data_hash,
     )

@@ -18,19 +18,25 @@ REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 REMOVE_INPUT_TAGS = ("remove-input",)
 
 
-#: Words of the header and footer, per report language.
+#: Words of the header and footer (and the synthesis header's fields), per report language.
 FRAME_WORDS: dict[str, dict[str, str]] = {
     "en": {
         "region": "Region",
         "period": "data period",
         "generated": "generated",
         "provenance": "Provenance",
+        "to": "to",
+        "all_regions": "all pilot regions",
+        "see_region_reports": "see the region reports",
     },
     "nl": {
         "region": "Regio",
         "period": "gegevensperiode",
         "generated": "gemaakt",
         "provenance": "Herkomst",
+        "to": "tot",
+        "all_regions": "alle pilotregio's",
+        "see_region_reports": "zie de regiorapporten",
     },
 }
 
