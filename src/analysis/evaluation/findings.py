@@ -90,10 +90,13 @@ def outcome_label(outcome: str, language: Language = "en", *, title: bool = Fals
     return label[:1].upper() + label[1:] if title else label
 
 
+_DUTCH_SEPARATORS = str.maketrans({",": ".", ".": ","})
+
+
 def format_number(
     value: float, decimals: int = 0, language: Language = "en", *, sign: bool = False
 ) -> str:
-    """A number for a report: ``decimals`` decimals, a decimal comma in Dutch.
+    """A number for a report: ``decimals`` decimals, thousands grouped, Dutch separators in Dutch.
 
     With ``sign``, positive numbers get a ``+``; a value that rounds to zero
     never shows as ``-0``.
@@ -102,11 +105,13 @@ def format_number(
     --------
     >>> format_number(-0.04, 1, sign=True), format_number(1.5, 1, "nl", sign=True)
     ('0.0', '+1,5')
+    >>> format_number(12345, 0), format_number(12345.6, 1, "nl")
+    ('12,345', '12.345,6')
     """
-    text = f"{value:+.{decimals}f}" if sign else f"{value:.{decimals}f}"
-    if float(text) == 0:
+    text = f"{value:+,.{decimals}f}" if sign else f"{value:,.{decimals}f}"
+    if float(text.replace(",", "")) == 0:
         text = f"{0:.{decimals}f}"
-    return text.replace(".", ",") if language == "nl" else text
+    return text.translate(_DUTCH_SEPARATORS) if language == "nl" else text
 
 
 def describe_effect(effect: Effect, language: Language = "en") -> str:

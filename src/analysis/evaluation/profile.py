@@ -158,7 +158,7 @@ def data_caveats(
                 notes.append(report_text("caveat_quality", language, check=check, n=hits))
     dropped = sum(v for v in data.quality.get("dropped", {}).values() if isinstance(v, int))
     if dropped:
-        n = f"{dropped:,}".replace(",", ".") if language == "nl" else f"{dropped:,}"
+        n = format_number(dropped, 0, language)
         notes.append(report_text("caveat_dropped_rows", language, n=n))
     for outcome in evaluation.no_baseline if evaluation is not None else []:
         label = outcome_label(outcome, language)
