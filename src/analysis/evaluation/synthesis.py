@@ -11,6 +11,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.evaluation.findings import format_number
+from analysis.evaluation.texts import Language, report_text
 from analysis.methods import pool
 from analysis.methods.meta import ForestWords
 
@@ -85,11 +86,12 @@ def pool_outcomes(
     return pooled
 
 
-def forest_words(language: str = "en") -> ForestWords:
-    """Legend and pooled-row labels of the synthesis forest plots in ``language``."""
-    if language == "nl":
-        return ForestWords("voorspellingsinterval", "gepoold effect", "Random effects ({method})")
-    return ForestWords()
+def forest_words(language: Language = "en") -> ForestWords:
+    """Legend labels of the synthesis forest plots in ``language``."""
+    return ForestWords(
+        prediction_interval=report_text("forest_prediction_interval", language),
+        pooled_estimate=report_text("forest_pooled_estimate", language),
+    )
 
 
 def describe_pooled(fit: object, outcome: str, *, ratio: bool = True, language: str = "en") -> str:

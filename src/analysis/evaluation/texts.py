@@ -83,6 +83,8 @@ SECTIONS: dict[str, dict[str, str]] = {
         "en": "difference in share (0 = no change)",
         "nl": "verschil in aandeel (0 = geen verandering)",
     },
+    "forest_prediction_interval": {"en": "prediction interval", "nl": "voorspellingsinterval"},
+    "forest_pooled_estimate": {"en": "pooled estimate", "nl": "gepoold effect"},
     "caveat_no_baseline": {
         "en": "No effect estimate for {outcome}: no pilot or no comparison practice has a "
         "non-zero value before the start, so there is no baseline to compare with.",
@@ -193,10 +195,11 @@ def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFra
     >>> localise_table(counts, "nl")["ingeschreven patiënten"].tolist()
     ['31.000', '<10']
     """
-    report_text("findings", language)  # validates the language
+    _check_language(language)
     out = table.copy()
+    coded = {code: labels[language] for code, labels in VALUE_LABELS.items()}
     for column in out.select_dtypes(include=["object", "string"]).columns:
-        words = {code: labels[language] for code, labels in VALUE_LABELS.items()}
+        words = coded
         if column == "intervention":
             words = {v: v.replace("_", " ") for v in out[column].dropna().unique()}
         out[column] = out[column].map(lambda v, words=words: words.get(v, v))
@@ -215,8 +218,12 @@ def report_text(section: str, language: Language = "en", **fields: object) -> st
     >>> report_text("findings", "nl")
     '## Bevindingen'
     """
-    if language not in ("en", "nl"):
-        raise ValueError(f"language must be 'en' or 'nl', not {language!r}")
+    _check_language(language)
     if section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}; use one of {sorted(SECTIONS)}")
     return SECTIONS[section][language].format(**fields)
+
+
+def _check_language(language: str) -> None:
+    if language not in ("en", "nl"):
+        raise ValueError(f"language must be 'en' or 'nl', not {language!r}")
