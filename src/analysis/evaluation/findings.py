@@ -114,17 +114,26 @@ def format_number(
     return text.translate(_DUTCH_SEPARATORS) if language == "nl" else text
 
 
+def as_change(scale: str, estimate: float, low: float, high: float) -> tuple[list[float], int]:
+    """Effect and interval as the reports state them, with the decimals to show.
+
+    Ratios become percentage changes (0 decimals), differences in shares
+    percentage points (1 decimal).
+    """
+    if scale == "ratio":
+        return [100 * (v - 1) for v in (estimate, low, high)], 0
+    return [100 * v for v in (estimate, low, high)], 1
+
+
 def describe_effect(effect: Effect, language: Language = "en") -> str:
     """One sentence on size, direction and interval, and one on how sure we are."""
     t = TEXT[language]
     label = outcome_label(effect.outcome, language, title=True)
-    if effect.scale == "ratio":
-        values = [100 * (v - 1) for v in (effect.estimate, effect.ci_low, effect.ci_high)]
-        decimals, unit, size_unit, null = 0, "%", "%", 1.0
-    else:
-        values = [100 * v for v in (effect.estimate, effect.ci_low, effect.ci_high)]
-        decimals, unit, size_unit, null = 1, "", f" {t['pp']}", 0.0
-    change, low, high = values
+    (change, low, high), decimals = as_change(
+        effect.scale, effect.estimate, effect.ci_low, effect.ci_high
+    )
+    ratio = effect.scale == "ratio"
+    unit, size_unit, null = ("%", "%", 1.0) if ratio else ("", f" {t['pp']}", 0.0)
     interval = (
         f"{t['ci']} {format_number(low, decimals, language, sign=True)}{unit} {t['to']} "
         f"{format_number(high, decimals, language, sign=True)}{unit}"

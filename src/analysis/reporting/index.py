@@ -73,16 +73,15 @@ def format_effect(result: dict, language: str = "en") -> str:
 
     Ratios read as percentage changes, shares as percentage points.
     """
-    from analysis.evaluation.findings import format_number, outcome_label
+    from analysis.evaluation.findings import as_change, format_number, outcome_label
 
     to = "tot" if language == "nl" else "to"
     label = outcome_label(result["outcome"], language, title=True)
-    if result.get("scale") == "ratio":
-        values = [100 * (result[k] - 1) for k in ("estimate", "ci_low", "ci_high")]
-        est, low, high = (f"{format_number(v, 0, language, sign=True)}%" for v in values)
-        return f"{label}: {est} ({low} {to} {high})"
-    values = [100 * result[k] for k in ("estimate", "ci_low", "ci_high")]
-    est, low, high = (format_number(v, 1, language, sign=True) for v in values)
+    scale = result.get("scale", "difference")
+    values, decimals = as_change(scale, result["estimate"], result["ci_low"], result["ci_high"])
+    est, low, high = (format_number(v, decimals, language, sign=True) for v in values)
+    if scale == "ratio":
+        return f"{label}: {est}% ({low}% {to} {high}%)"
     return f"{label}: {est} pp ({low} {to} {high})"
 
 
