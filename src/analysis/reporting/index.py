@@ -73,9 +73,9 @@ def format_effect(result: dict, language: str = "en") -> str:
 
     Ratios read as percentage changes, shares as percentage points.
     """
-    from analysis.evaluation.findings import as_change, format_number, outcome_label
+    from analysis.evaluation.findings import TEXT, as_change, format_number, outcome_label
 
-    to = "tot" if language == "nl" else "to"
+    to = TEXT[language]["to"]
     label = outcome_label(result["outcome"], language, title=True)
     scale = result.get("scale", "difference")
     values, decimals = as_change(scale, result["estimate"], result["ci_low"], result["ci_high"])
