@@ -18,9 +18,12 @@ than R's (3.17) and Stata's (1.75567² = 3.082), so the synthetic values of
 the balance table, which depend on the weights, are compared within 1%; the
 treated and donor-mean values, which do not, to the printed digits.
 
-A cross-check at test time against ``pysyncon`` (``Synth``, Nelder-Mead from
-equal weights, its default): the same weights within 0.02 and a pre-period
-MSPE not higher than pysyncon's. Skipped when pysyncon is not installed.
+Cross-checks at test time against ``pysyncon`` (the dev extra; skipped when it
+is not installed): for the same given V, the same weights within 0.02 (the
+windows, the scaling and the inner problem agree); and a pre-period MSPE not
+higher than pysyncon's own V search. Its search does not reach Synth's
+optimum on this specification (3.86 from its regression start, 21.4 from
+equal weights), so weights are not compared at its optimum.
 
 **Outcome only** (``smoking_data.csv``, no covariates): the default
 pre-period outcome fit. Tolerances: the gaps within about +-4 packs of the
@@ -173,7 +176,7 @@ def test_adh_pre_period_fit_at_least_as_good_as_r_synth(adh):
     assert round(adh.pre_mspe, 2) <= R_PRE_MSPE
     assert adh.loss_v == pytest.approx(adh.pre_mspe)  # the window is the whole pre-period
     assert adh.pre_rmspe <= 1.75567  # Stata synth2's pre-period RMSE
-    assert adh.v_search.losses.min() == pytest.approx(adh.loss_v)
+    assert adh.loss_v <= adh.v_search.losses.min() + 1e-12
 
 
 def test_adh_gap_in_2000_and_on_average(adh):
@@ -241,11 +244,10 @@ def test_adh_placebo_rank_one_without_poorly_fitted_placebos(adh_placebo, exclud
 
 
 @pytest.fixture(scope="module")
-def pysyncon_fit(covariates):
+def pysyncon_prep(covariates):
     pysyncon = pytest.importorskip("pysyncon", reason="pysyncon not installed (the dev extra)")
-    threadpoolctl = pytest.importorskip("threadpoolctl")
     states = list(dict.fromkeys(covariates["state"]))
-    dataprep = pysyncon.Dataprep(
+    return pysyncon.Dataprep(
         foo=covariates,
         predictors=["lnincome", "retprice", "age15to24"],
         predictors_op="mean",
@@ -261,15 +263,52 @@ def pysyncon_fit(covariates):
         controls_identifier=[s for s in states if s != "California"],
         time_optimize_ssr=range(1970, 1989),
     )
+
+
+def _pysyncon_fit(prep, **options):
+    """pysyncon's Synth fitted with one BLAS thread and its weights by state.
+
+    With OpenBLAS threads on a busy 2-core machine pysyncon's SLSQP (tiny
+    matrix products) runs about 20 times slower.
+    """
+    pysyncon = pytest.importorskip("pysyncon")
+    threadpoolctl = pytest.importorskip("threadpoolctl")
     synth = pysyncon.Synth()
-    # one BLAS thread: SLSQP's tiny products are 20x slower with OpenBLAS threads on a busy machine
     with threadpoolctl.threadpool_limits(1):
-        synth.fit(dataprep=dataprep)
-    return synth
+        synth.fit(dataprep=prep, **options)
+    donors = [s for s in prep.controls_identifier]
+    return synth, pd.Series(np.asarray(synth.W), index=donors)
+
+
+@pytest.mark.parametrize("seed", [None, 0])
+def test_adh_weights_as_pysyncon_for_the_same_v(covariates, pysyncon_prep, seed):
+    """Same V, same weights: the windows, the scaling and the inner QP agree."""
+    names = [*ADH_PREDICTORS, "cigsale_1975", "cigsale_1980", "cigsale_1988"]
+    v = np.ones(7) if seed is None else np.random.default_rng(seed).dirichlet(np.ones(7))
+    ours = synthetic_control(
+        covariates,
+        unit="state",
+        time="year",
+        outcome="cigsale",
+        treated_unit="California",
+        start=1989,
+        predictors=ADH_PREDICTORS,
+        outcome_lags=ADH_LAGS,
+        v=dict(zip(names, v, strict=True)),
+    )
+    synth, theirs = _pysyncon_fit(pysyncon_prep, custom_V=v)
+    np.testing.assert_allclose(ours.weights[theirs.index], theirs, atol=0.02)
+    assert ours.loss_v <= synth.loss_V * 1.01
 
 
 @pytest.mark.slow
-def test_adh_as_pysyncon(adh, pysyncon_fit):
-    theirs = pd.Series(np.asarray(pysyncon_fit.W), index=pysyncon_fit.W_names)
-    np.testing.assert_allclose(adh.weights[theirs.index], theirs, atol=0.02)
-    assert adh.loss_v <= pysyncon_fit.loss_V + 1e-9
+def test_adh_search_at_least_as_good_as_pysyncon(adh, pysyncon_prep):
+    """pysyncon's own V search ends higher; its best start here is the regression one.
+
+    pysyncon 1.7 (Nelder-Mead, SLSQP inner problem) ends at a pre-period MSPE
+    of 3.86 from the regression start and 21.4 from equal weights (which also
+    takes minutes), with other weights than Synth's optimum, so only the
+    loss is compared at pysyncon's own optimum.
+    """
+    synth, _ = _pysyncon_fit(pysyncon_prep, optim_initial="ols")
+    assert adh.loss_v <= synth.loss_V + 1e-9
