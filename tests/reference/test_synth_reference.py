@@ -46,6 +46,19 @@ pytestmark = pytest.mark.reference
 PUBLISHED_DONORS = {"Utah", "Nevada", "Montana", "Colorado", "Connecticut"}
 
 
+def _california(data: pd.DataFrame, **options):
+    """Synthetic California from 1989 (the other 38 states as donors)."""
+    return synthetic_control(
+        data,
+        unit="state",
+        time="year",
+        outcome="cigsale",
+        treated_unit="California",
+        start=1989,
+        **options,
+    )
+
+
 @pytest.fixture(scope="module")
 def smoking(reference_file) -> pd.DataFrame:
     return pd.read_csv(reference_file("smoking_data.csv"))
@@ -53,13 +66,8 @@ def smoking(reference_file) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def result(smoking):
-    return synthetic_control(
+    return _california(
         smoking,
-        unit="state",
-        time="year",
-        outcome="cigsale",
-        treated_unit="California",
-        start=1989,
         placebo=True,
     )
 
@@ -141,13 +149,8 @@ def covariates(reference_file) -> pd.DataFrame:
 
 @pytest.fixture(scope="module")
 def adh(covariates):
-    return synthetic_control(
+    return _california(
         covariates,
-        unit="state",
-        time="year",
-        outcome="cigsale",
-        treated_unit="California",
-        start=1989,
         predictors=ADH_PREDICTORS,
         outcome_lags=ADH_LAGS,
         optimization_window=range(1970, 1989),
@@ -206,13 +209,8 @@ def test_adh_v_is_reported_per_predictor(adh):
 
 
 def test_adh_given_v_reproduces_the_fit(covariates, adh):
-    refit = synthetic_control(
+    refit = _california(
         covariates,
-        unit="state",
-        time="year",
-        outcome="cigsale",
-        treated_unit="California",
-        start=1989,
         predictors=ADH_PREDICTORS,
         outcome_lags=ADH_LAGS,
         v=adh.v.to_dict(),
@@ -276,8 +274,7 @@ def _pysyncon_fit(prep, **options):
     synth = pysyncon.Synth()
     with threadpoolctl.threadpool_limits(1):
         synth.fit(dataprep=prep, **options)
-    donors = [s for s in prep.controls_identifier]
-    return synth, pd.Series(np.asarray(synth.W), index=donors)
+    return synth, pd.Series(np.asarray(synth.W), index=list(prep.controls_identifier))
 
 
 @pytest.mark.parametrize("seed", [None, 0])
@@ -285,13 +282,8 @@ def test_adh_weights_as_pysyncon_for_the_same_v(covariates, pysyncon_prep, seed)
     """Same V, same weights: the windows, the scaling and the inner QP agree."""
     names = [*ADH_PREDICTORS, "cigsale_1975", "cigsale_1980", "cigsale_1988"]
     v = np.ones(7) if seed is None else np.random.default_rng(seed).dirichlet(np.ones(7))
-    ours = synthetic_control(
+    ours = _california(
         covariates,
-        unit="state",
-        time="year",
-        outcome="cigsale",
-        treated_unit="California",
-        start=1989,
         predictors=ADH_PREDICTORS,
         outcome_lags=ADH_LAGS,
         v=dict(zip(names, v, strict=True)),
