@@ -269,7 +269,8 @@ def test_optimization_window_sets_the_periods_whose_mspe_chooses_v():
     window = range(2008, START)
     res = _fit(data, outcome_lags=[2002, 2009, 2015], optimization_window=window)
     assert res.loss_v == pytest.approx(float(np.mean(res.gap.loc[2008:2015] ** 2)))
-    assert res.pre_rmspe == pytest.approx(float(np.sqrt(np.mean(res.gap.loc[:2015] ** 2))))
+    assert res.pre_rmspe == pytest.approx(np.sqrt(res.loss_v))
+    assert res.pre_mspe == pytest.approx(res.loss_v)
     # outcome-only fit: the window is what the weights fit
     late = _fit(data, optimization_window=window)
     full = _fit(data)

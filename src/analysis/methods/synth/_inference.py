@@ -29,7 +29,8 @@ class PlaceboResult:
     ----------
     table
         One row per unit kept (index), sorted by ``ratio`` descending:
-        ``pre_rmspe``, ``post_rmspe``, ``ratio`` (post / pre RMSPE),
+        ``pre_rmspe`` (over the optimisation window), ``post_rmspe``,
+        ``ratio`` (post / pre RMSPE),
         ``mspe_ratio`` (post / pre MSPE, ``ratio`` squared, as tidysynth's
         ``grab_significance``), ``pre_mspe_ratio`` (the unit's pre-period MSPE
         over the treated unit's) and ``rank`` (1 = most extreme ratio).

@@ -27,11 +27,14 @@ class SynthResult:
         By time: the treated unit's outcome, the synthetic control's, and
         ``treated - synthetic``.
     pre_rmspe, post_rmspe
-        Root mean squared gap before and from ``start``.
+        Root mean squared gap before ``start`` (over ``optimization_window``,
+        by default the whole pre-period) and from ``start``. As in R
+        ``Synth`` practice, where a placebo's pre-period MSPE is its
+        ``loss.v``, the pre-period fit is measured on the periods fitted;
+        ``gap`` has every period for another choice.
     loss_v
-        Mean squared gap over the optimisation window (R ``Synth``'s
-        ``loss.v``, "MSPE (LOSS V)"); the pre-period MSPE when the window is
-        the whole pre-period (the default).
+        Mean squared gap over the optimisation window, ``pre_rmspe`` squared
+        (R ``Synth``'s ``loss.v``, "MSPE (LOSS V)").
     effects
         Tidy table: ``term`` ``"average_post_gap"`` (mean gap from ``start``)
         and ``"final_post_gap"`` (gap at the last time point). ``std_error``
@@ -74,7 +77,7 @@ class SynthResult:
 
     @property
     def pre_mspe(self) -> float:
-        """Mean squared gap before ``start`` (``pre_rmspe`` squared)."""
+        """Pre-period mean squared gap, over the optimisation window (``loss_v``)."""
         return self.pre_rmspe**2
 
     def placebo(self, *, exclude_above: float | None = None) -> PlaceboResult:

@@ -180,14 +180,14 @@ def fit_unit(spec: Spec, treated: Hashable, donors: Sequence[Hashable]) -> Fit:
         w = simplex_least_squares(z1, z0)
     synthetic = (y0 @ w).rename("synthetic")
     gap = (y1 - synthetic).rename("gap")
-    pre = spec.pre
+    loss_v = float(np.mean(gap[window] ** 2))
     return Fit(
         weights=pd.Series(w, index=pd.Index(donors, name="donor"), name="weight"),
         synthetic=synthetic,
         gap=gap,
-        pre_rmspe=float(np.sqrt(np.mean(gap[pre] ** 2))),
-        post_rmspe=float(np.sqrt(np.mean(gap[~pre] ** 2))),
-        loss_v=float(np.mean(gap[window] ** 2)),
+        pre_rmspe=float(np.sqrt(loss_v)),
+        post_rmspe=float(np.sqrt(np.mean(gap[~spec.pre] ** 2))),
+        loss_v=loss_v,
         v=v_series,
         v_search=search,
     )
