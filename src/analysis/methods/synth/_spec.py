@@ -19,7 +19,6 @@ import pandas as pd
 
 from analysis.methods._options import (
     Aggregation,
-    choices,
     require_choice,
     require_columns,
     require_numeric,
@@ -281,7 +280,6 @@ __all__ = [
     "Spec",
     "build_spec",
     "check_data",
-    "choices",
     "given_v",
     "normalise_predictors",
     "window_label",
