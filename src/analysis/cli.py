@@ -7,6 +7,7 @@ traceback; see :class:`analysis.errors.WorkbenchError`.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +15,7 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from analysis.config import StudyConfig, load_config
 from analysis.errors import WorkbenchError
@@ -32,15 +34,28 @@ EXIT_USER_ERROR = 2
 
 
 def user_errors_exit_2(command: F) -> F:
-    """Turn a :class:`WorkbenchError` into a clear message and exit code 2."""
+    """Turn a :class:`WorkbenchError` into a clear message and exit code 2.
+
+    Ctrl-C and SIGTERM (see :func:`analysis.reporting.lifetime.raise_on_sigterm`)
+    end with one line and exit code 128 + the signal's number.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: object, **kwargs: object) -> object:
         try:
             return command(*args, **kwargs)
         except WorkbenchError as exc:
-            console.print(f"[bold red]error:[/] {exc}")
+            console.print(f"[bold red]error:[/] {escape(str(exc))}", soft_wrap=True)
             raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            console.print(
+                f"[bold red]stopped[/] by {signal.Signals(signum).name}: the work in progress "
+                "was abandoned, outputs finished before are kept. Rerun the command to go on "
+                "(finished regions are cached).",
+                soft_wrap=True,
+            )
+            raise typer.Exit(128 + signum) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -187,6 +202,9 @@ def _finish(result: object) -> None:
 
 def main() -> None:  # pragma: no cover - console-script entry point
     """Entry point of the ``workbench`` console script."""
+    from analysis.reporting.lifetime import raise_on_sigterm
+
+    raise_on_sigterm()
     app(prog_name="workbench")
 
 

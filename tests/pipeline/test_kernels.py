@@ -10,7 +10,7 @@ import pytest
 
 from analysis.reporting.batch import RegionJob, execute_region
 from analysis.reporting.html import ReportHeader
-from analysis.reporting.kernels import discard_kernel
+from analysis.reporting.kernels import shutdown_kernels
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -59,7 +59,7 @@ def test_a_reused_kernel_starts_each_region_clean_in_its_own_folder(tmp_path):
             assert outcome.status == "ok", outcome.error
             seen.append(json.loads((tmp_path / region_id / "seen.json").read_text()))
     finally:
-        discard_kernel()
+        shutdown_kernels()
     assert seen[0]["pid"] == seen[1]["pid"], "the same kernel ran both regions"
     assert seen[1]["leak"] is False, "the second region sees nothing of the first"
     assert [Path(s["cwd"]).name for s in seen] == ["first", "second"]

@@ -9,6 +9,7 @@ in-process, and returns one :class:`RegionOutcome` per job.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
@@ -19,12 +20,16 @@ from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
-from analysis.reporting.files import atomic_write_json, read_json
+import nbformat
+
+from analysis.reporting.files import atomic_write_json, read_json, remove_stale_temporaries
 from analysis.reporting.html import ReportHeader, render_html
+from analysis.reporting.lifetime import init_pool_worker, stop_pool
 from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
 
 Status = Literal["ok", "failed", "cached", "skipped"]
 RECORD_SUFFIX = ".run.json"
+RUNNING_SUFFIX = ".running.ipynb"
 KERNEL_NAME = "pilot-workbench"
 
 
@@ -102,15 +107,16 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
 
     Never raises for a failing notebook: the executed notebook is kept (papermill
     marks the failing cell) and the outcome says ``"failed"``. The previous HTML
-    report, if any, is left as it was.
+    report, if any, is left as it was, and so is the previous executed notebook
+    when the new one could not be written completely (a full disk, for example).
 
     Parameters
     ----------
     job
         What to run.
     reuse_kernel
-        Run in this process's warm kernel (see :mod:`analysis.reporting.kernels`)
-        instead of starting a new one.
+        Run in a warm kernel of this process and keep it for the next job (see
+        :mod:`analysis.reporting.kernels`) instead of a kernel of its own.
     """
     start = time.perf_counter()
     job.workdir.mkdir(parents=True, exist_ok=True)
@@ -119,10 +125,6 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
         _execute_notebook(job, reuse_kernel)
         render_html(job.executed_path, job.html_path, header=job.header, provenance=job.provenance)
     except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
-        if reuse_kernel:
-            from analysis.reporting.kernels import discard_kernel
-
-            discard_kernel()
         return _finish(job, "failed", start, error=_describe_error(exc))
     return _finish(job, "ok", start)
 
@@ -132,30 +134,63 @@ def execute_region_in_warm_kernel(job: RegionJob) -> RegionOutcome:
     return execute_region(job, reuse_kernel=True)
 
 
+def running_notebook(job: RegionJob) -> Path:
+    """Where papermill writes the job's executed notebook until it is complete."""
+    return job.executed_path.with_name(f"{job.executed_path.stem}{RUNNING_SUFFIX}")
+
+
 def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
     import papermill as pm  # imported here: a worker pays for it, the CLI start-up does not
 
-    engine = None
-    if reuse_kernel:
-        from analysis.reporting.kernels import ENGINE_NAME, prepare_kernel
+    from analysis.reporting.kernels import ENGINE_NAME, warm_kernel
 
-        prepare_kernel(job.kernel_name, job.workdir)
-        engine = ENGINE_NAME
-    running = job.executed_path.with_name(job.executed_path.stem + ".running.ipynb")
+    running = running_notebook(job)
     try:
-        pm.execute_notebook(
-            str(job.notebook),
-            str(running),
-            parameters=job.parameters,
-            kernel_name=job.kernel_name,
-            cwd=str(job.workdir),
-            progress_bar=False,
-            log_output=False,
-            engine_name=engine,
+        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as km:
+            pm.execute_notebook(
+                str(job.notebook),
+                str(running),
+                parameters=job.parameters,
+                kernel_name=job.kernel_name,
+                cwd=str(job.workdir),
+                progress_bar=False,
+                log_output=False,
+                engine_name=ENGINE_NAME,
+                km=km,
+            )
+    except BaseException:
+        _keep_if_complete(running, job.executed_path)  # papermill writes it when a cell fails
+        raise
+    if not _keep_if_complete(running, job.executed_path):
+        raise OSError(
+            f"the executed notebook {running} was not written completely (is the disk full?); "
+            "the previous executed notebook and report are kept"
         )
-    finally:
-        if running.exists():  # papermill writes the notebook even when a cell fails
-            running.replace(job.executed_path)
+
+
+def _keep_if_complete(running: Path, executed: Path) -> bool:
+    """Move ``running`` over ``executed`` when it is a whole notebook; else delete it."""
+    try:
+        nbformat.read(running, as_version=4)
+    except (OSError, ValueError):  # missing, truncated or not JSON
+        running.unlink(missing_ok=True)
+        return False
+    running.replace(executed)
+    return True
+
+
+def remove_partial_outputs(jobs: Sequence[RegionJob]) -> None:
+    """Remove what a killed run left half-written for these jobs.
+
+    That is, running notebooks (:func:`running_notebook`) and the temporary
+    files of interrupted atomic writes in the jobs' folders. Finished outputs
+    are never touched. Call it before a run, when no other run writes there.
+    """
+    for job in jobs:
+        running_notebook(job).unlink(missing_ok=True)
+        for folder in {job.workdir, job.executed_path.parent}:
+            if folder.is_dir():
+                remove_stale_temporaries(folder)
 
 
 def _describe_error(exc: Exception) -> str:
@@ -247,18 +282,31 @@ def run_jobs_locally(
     """Execute jobs in ``workers`` local processes, yielding outcomes as they finish.
 
     With ``reuse_kernels`` each process keeps one kernel for all its regions.
+    The processes and their kernels end with this process, even when it is
+    killed (:mod:`analysis.reporting.lifetime`); on Ctrl-C, SIGTERM (see
+    :func:`~analysis.reporting.lifetime.raise_on_sigterm`) or when the caller
+    stops iterating, they are stopped at once: the reports and run records of
+    the jobs not yet finished stay as they were.
     """
     if not jobs:
         return
     run = execute_region_in_warm_kernel if reuse_kernels else execute_region
-    with ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(jobs))), mp_context=get_context("spawn")
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))),
+        mp_context=get_context("spawn"),
+        initializer=init_pool_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = {pool.submit(run, job): job for job in jobs}
         for job in jobs:
             on_event(job.label, "submitted")
         for future in as_completed(futures):
             yield _result_or_failure(future, futures[future])
+    except BaseException:  # interrupted, terminated, or closed by the caller: stop now
+        stop_pool(pool)
+        raise
+    pool.shutdown()
 
 
 def run_jobs_on_dask(
