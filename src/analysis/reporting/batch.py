@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -312,30 +313,34 @@ def run_jobs_locally(
 def run_jobs_on_dask(
     jobs: Sequence[RegionJob], scheduler: str, workers: int, on_event: ProgressCallback
 ) -> Iterator[RegionOutcome]:
-    """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster)."""
+    """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster).
+
+    Each notebook run is its own task (its own key), executed in a warm kernel
+    of the worker (:class:`analysis.reporting.cluster.WarmKernels`). A
+    malformed or unreachable ``scheduler`` raises
+    :class:`~analysis.errors.WorkbenchError`.
+    """
     if not jobs:
         return
-    from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
 
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    try:
-        with Client(cluster if cluster is not None else scheduler) as client:
-            futures = {
-                client.submit(execute_region, job, key=f"region-{job.region_id}", pure=False): job
-                for job in jobs
-            }
-            for job in jobs:
-                on_event(job.label, "submitted")
-            for future in dask_completed(list(futures)):
-                yield _result_or_failure(future, futures[future])
-    finally:
-        if cluster is not None:
-            cluster.close()
+    from analysis.reporting.cluster import dask_client
+
+    with dask_client(scheduler, workers) as client:
+        futures = {
+            client.submit(execute_region_in_warm_kernel, job, key=_task_key(job), pure=False): job
+            for job in jobs
+        }
+        for job in jobs:
+            on_event(job.label, "submitted")
+        for future in dask_completed(list(futures)):
+            yield _result_or_failure(future, futures[future])
+
+
+def _task_key(job: RegionJob) -> str:
+    """A Dask key of its own for every notebook run: ``Client.submit`` returns the
+    existing future for a key it knows, so two runs must never share one."""
+    return f"{job.notebook.stem}-{job.region_id}-{uuid.uuid4().hex}"
 
 
 def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
