@@ -35,17 +35,17 @@ def test_the_full_report_on_a_local_cluster_runs_every_notebook_once(project, co
     use_regions(project, regions)
     result = workbench(project, "report", "--scheduler", "local", "--workers", "2")
     assert result.returncode == 0, result.stderr[-3000:]
-    finished = re.findall(r"^(\S+) · (\w+): (\w+) \(", result.stderr, re.MULTILINE)
+    finished = re.findall(r"^(\S+) · (\w+) · en: (\w+) \(", result.stderr, re.MULTILINE)
     expected = [(r, n, "ok") for r in regions for n in NOTEBOOKS] + [("synthesis",) * 2 + ("ok",)]
     assert sorted(finished) == sorted(expected), "each notebook run exactly once"
     reports = project / "reports"
     index = (reports / "index.html").read_text(encoding="utf-8")
     for region in regions:
         for notebook in NOTEBOOKS:
-            assert (reports / region / f"{notebook}.html").is_file()
-            assert f'href="{region}/{notebook}.html"' in index
-    assert (reports / "synthesis" / "synthesis.html").is_file()
-    assert 'href="synthesis/synthesis.html"' in index
+            assert (reports / region / f"{notebook}.en.html").is_file()
+            assert f'href="{region}/{notebook}.en.html"' in index
+    assert (reports / "synthesis" / "synthesis.en.html").is_file()
+    assert 'href="synthesis/synthesis.en.html"' in index
     assert "without encryption" not in result.stderr, "kernels talk over encrypted TCP"
 
 
@@ -67,8 +67,9 @@ def closed_port() -> int:
 def test_a_scheduler_that_is_not_there_is_one_line_and_exit_2(project, config, address, says):
     region = two_pilots(config)[0]
     earlier = {
+        project / "reports" / ".workbench-reports": "made by the workbench",
         project / "reports" / "index.html": "<p>earlier index</p>",
-        project / "reports" / region / "region_evaluation.html": "<p>earlier report</p>",
+        project / "reports" / region / "region_evaluation.en.html": "<p>earlier report</p>",
     }
     for path, text in earlier.items():
         path.parent.mkdir(parents=True, exist_ok=True)

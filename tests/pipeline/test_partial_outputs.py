@@ -70,17 +70,18 @@ def test_a_notebook_that_cannot_be_written_whole_keeps_the_previous_one(tmp_path
 
 def test_the_next_run_removes_what_a_killed_run_left_half_written(tmp_path):
     region = job(tmp_path, probe_notebook(tmp_path / "probe.ipynb"), "a")
-    region.workdir.mkdir(parents=True)
+    folder = region.html_path.parent  # the region's folder of reports
+    folder.mkdir(parents=True)
     region.executed_path.parent.mkdir(parents=True)
-    users = [region.workdir / "notes.tmp", region.workdir / ".draft.tmp"]  # not the workbench's
+    users = [folder / "notes.tmp", folder / ".draft.tmp"]  # not the workbench's
     for path in users:
         path.write_text("mine")
 
     def leave_partial_files() -> list[Path]:
         partial = [
             running_notebook(region),
-            region.workdir / ".probe.html.k3x_9a2b.tmp",
-            region.workdir / ".probe.run.json.0abcdefg.tmp",
+            folder / f".{region.html_path.name}.k3x_9a2b.tmp",
+            folder / f".{region.record_path.name}.0abcdefg.tmp",
             region.executed_path.parent / f".{region.executed_path.name}.zz12ab34.tmp",
         ]
         for path in partial:

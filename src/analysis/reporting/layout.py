@@ -145,7 +145,8 @@ class ReportLayout:
                     "workbench.toml to an empty or new folder"
                 )
             self.root.mkdir(parents=True, exist_ok=True)
-            marker.write_text("Made by Pilot Workbench: report outputs, regenerated.\n")
+            if not marker.is_file():
+                marker.write_text("Made by Pilot Workbench: report outputs, regenerated.\n")
         except OSError as exc:
             raise environment_error(exc, self.root) from exc
 
