@@ -25,7 +25,7 @@ from analysis.reporting.batch import (
     select_jobs,
 )
 from analysis.reporting.files import atomic_write_json, read_json
-from analysis.reporting.html import FRAME_WORDS, ReportHeader
+from analysis.reporting.html import ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
 from analysis.reporting.layout import RESERVED_IDS, SYNTHESIS_ID, ReportLayout
 from analysis.reporting.progress import BatchProgress
@@ -36,6 +36,7 @@ from analysis.reporting.provenance import (
     library_fingerprint,
     package_versions,
 )
+from analysis.words import Words
 
 INGEST_RECORD = ".ingest.json"
 
@@ -103,22 +104,19 @@ def region_table(config: StudyConfig) -> pd.DataFrame:
     return regions.merge(period, left_on="region_id", right_index=True, how="left")
 
 
-def pilot_descriptions(config: StudyConfig) -> dict[str, str]:
-    """Region id -> its interventions and start months, e.g. ``longer consults (2016-01)``."""
+def region_interventions(config: StudyConfig) -> dict[str, list[tuple[str, pd.Timestamp]]]:
+    """Region id -> its interventions with their first start, in order of starting."""
     interventions = pd.read_parquet(config.processed_dir / "interventions.parquet")
     first = (
         interventions.groupby(["region_id", "intervention"])["start_date"]
         .min()
         .reset_index()
-        .sort_values("start_date")
+        .sort_values(["start_date", "intervention"])
     )
-    first["text"] = (
-        first["intervention"].str.replace("_", " ")
-        + " ("
-        + pd.to_datetime(first["start_date"]).dt.strftime("%Y-%m")
-        + ")"
-    )
-    return first.groupby("region_id")["text"].agg("; ".join).to_dict()
+    return {
+        rid: list(zip(group["intervention"], pd.to_datetime(group["start_date"]), strict=True))
+        for rid, group in first.groupby("region_id")
+    }
 
 
 def choose_regions(table: pd.DataFrame, selection: str | Sequence[str]) -> list[str]:
@@ -198,8 +196,9 @@ def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[s
 
 
 def _period(row: pd.Series, language: str) -> str:
-    to = FRAME_WORDS[language]["to"]
-    return f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
+    words = Words(language)  # type: ignore[arg-type]
+    first, last = (words.month(row[k], short=True) for k in ("first_month", "last_month"))
+    return f"{first} {words.text('frame.to')} {last}"
 
 
 def plan_region_jobs(
@@ -289,9 +288,13 @@ def plan_synthesis_jobs(
             "study_name": config.name,
             "disclosure_threshold": config.disclosure_threshold,
         }
-        words = FRAME_WORDS[language]
+        words = Words(language)  # type: ignore[arg-type]
         header = ReportHeader(
-            config.name, words["all_regions"], words["see_region_reports"], now, language
+            config.name,
+            words.text("frame.all_regions"),
+            words.text("frame.see_region_reports"),
+            now,
+            language,
         )
         jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, header, data_hash))
     return jobs
@@ -342,7 +345,7 @@ def refresh_index(config: StudyConfig) -> list[Path]:
         languages=config.languages,
         evaluation_notebook=config.notebook,
         names=dict(zip(table["region_id"], table["name"], strict=True)),
-        pilots=pilot_descriptions(config),
+        pilots=region_interventions(config),
     )
 
 

@@ -18,6 +18,7 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import optimize
 
+from analysis import palette
 from analysis.methods._options import Autocorrelation, Family, require_choice
 from analysis.methods._results import Overall, add_ratio_columns, format_effects, normal_effects
 
@@ -174,11 +175,11 @@ class ItsResult:
         ax.scatter(cf["time"], cf["observed"], s=14, color="0.35", label="observed", zorder=3)
         post = cf["time"] >= self.start
         for part, label in ((~post, "fitted"), (post, None)):  # a gap marks the step
-            ax.plot(cf["time"][part], cf["fitted"][part], color="tab:red", label=label)
+            ax.plot(cf["time"][part], cf["fitted"][part], color=palette.ESTIMATE, label=label)
         ax.plot(
             cf["time"][post],
             cf["counterfactual"][post],
-            color="tab:red",
+            color=palette.ESTIMATE,
             linestyle="--",
             label="counterfactual (no intervention)",
         )

@@ -9,14 +9,31 @@ import tempfile
 from pathlib import Path
 
 
+def current_umask() -> int:
+    """The process's file-mode creation mask (read without changing it on Linux)."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        return int(re.search(r"^Umask:\s*(\d+)", status, re.MULTILINE).group(1), 8)  # type: ignore[union-attr]
+    except (OSError, AttributeError, ValueError):
+        mask = os.umask(0o022)
+        os.umask(mask)
+        return mask
+
+
 def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
-    """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
+    """Write ``text`` to a temporary file beside ``path``, then rename it into place.
+
+    The file gets the permissions of any new file (``0666`` less the umask),
+    not the private ``0600`` of a temporary file: reports are meant to be read
+    by others, from a shared folder or a web server.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding=encoding) as handle:
             handle.write(text)
+        Path(tmp).chmod(0o666 & ~current_umask())
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

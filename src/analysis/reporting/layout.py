@@ -113,6 +113,17 @@ class ReportLayout:
             if p.is_dir() and p.name not in RESERVED_IDS and any(p.glob(f".*{RECORD_SUFFIX}"))
         )
 
+    def languages(self) -> list[str]:
+        """Languages that have at least one run record on disk (sorted)."""
+        found = {
+            record.name.removesuffix(RECORD_SUFFIX).rsplit(".", 1)[-1]
+            for rid in [*self.region_ids(), SYNTHESIS_ID]
+            for record in (self.root / rid).glob(f".*{RECORD_SUFFIX}")
+        }
+        from analysis.words import LANGUAGES
+
+        return sorted(found & set(LANGUAGES))
+
     @staticmethod
     def link(target: Path, page: Path) -> str:
         """A relative, percent-encoded link from ``page`` to ``target``.

@@ -126,6 +126,18 @@ class Words:
         """``Nederland`` / ``Vlaanderen``."""
         return self.section("countries").get(code, code)
 
+    def listing(self, items: list[str]) -> str:
+        """``a, b en c``: items in running text, joined with the language's 'and'.
+
+        Examples
+        --------
+        >>> Words("nl").listing(["a", "b", "c"]), Words("en").listing(["a"])
+        ('a, b en c', 'a')
+        """
+        if len(items) <= 1:
+            return "".join(items)
+        return f"{', '.join(items[:-1])} {self.text('report.and')} {items[-1]}"
+
     # ---------------------------------------------------------------- numbers
 
     def number(self, value: float, decimals: int = 0, *, sign: bool = False) -> str:
@@ -143,6 +155,14 @@ class Words:
     def change(self, scale: str, estimate: float, low: float | None, high: float | None) -> str:
         """:func:`analysis.words.numbers.format_change` in this language."""
         return numbers.format_change(scale, estimate, low, high, self.language)
+
+    def interval(self, scale: str, low: float, high: float) -> str:
+        """:func:`analysis.words.numbers.format_interval` in this language."""
+        return numbers.format_interval(scale, low, high, self.language)
+
+    def size(self, scale: str, estimate: float, *, sign: bool = True) -> str:
+        """:func:`analysis.words.numbers.format_size` in this language."""
+        return numbers.format_size(scale, estimate, self.language, sign=sign)
 
     def count(self, n: float, threshold: int) -> str:
         """A count for a table: ``<k`` when below the disclosure threshold (zero stays 0)."""

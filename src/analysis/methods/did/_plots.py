@@ -7,6 +7,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import palette
+
 
 def figure_axes(ax: Any) -> tuple[Any, Any]:
     if ax is not None:
@@ -29,7 +31,8 @@ def errorbars(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     est = eff["estimate"].to_numpy(dtype=float)
     lo, hi = eff["ci_low"].to_numpy(dtype=float), eff["ci_high"].to_numpy(dtype=float)
-    for mask, colour, label in ((~post, "tab:red", labels[0]), (post, "tab:blue", labels[1])):
+    pairs = ((~post, palette.REFERENCE, labels[0]), (post, palette.ESTIMATE, labels[1]))
+    for mask, colour, label in pairs:
         if mask.any():
             ax.errorbar(
                 x[mask],
@@ -40,4 +43,8 @@ def errorbars(
                 capsize=3,
                 label=label,
             )
-    ax.legend(loc="best", fontsize="small")
+    ax.axhline(0.0, color=palette.REFERENCE, linewidth=0.8, zorder=0)
+    # below the axes: a legend never covers an estimate
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small", frameon=False
+    )
