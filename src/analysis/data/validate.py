@@ -63,6 +63,10 @@ _THOUSANDS_POINT = r"-?\d{1,3}(\.\d{3})+(,\d*)?"
 _COMMA_DECIMAL = re.compile(r"-?\d*,\d+")
 
 Explain = Callable[[str | None], tuple[str, str]]
+_UNSAFE_ID = (
+    "value '{value}' is not a safe id (ids name report folders and links)",
+    f"use {SAFE_ID_RULE}, e.g. NL-GOR or be_elz.04",
+)
 
 
 @dataclass(frozen=True)
@@ -144,8 +148,23 @@ def _column_checks(src: Source) -> list[Check]:
                 Check(f.name, f"NOT {present}", "the value is empty", f"fill in {f.description}")
             )
         checks += _decimal_mark_checks(src, f)
-        checks += _value_checks(f, typed)
+        checks += _value_checks(f, typed, checked_by_reference=_safe_by_reference(src, f))
     return checks
+
+
+def _safe_by_reference(src: Source, f: Field) -> bool:
+    """True when ``f`` must exist in another table's ``id`` column (checked there).
+
+    Such an id is safe once its reference holds, so it needs no pattern match of
+    its own on every row of a large event table: the reference check names an
+    unsafe value as such (:func:`_reference_check`).
+    """
+    return any(
+        fk.column == f.name
+        and fk.when is None
+        and TABLES[fk.table].field(fk.ref_column).dtype == "id"
+        for fk in src.spec.foreign_keys
+    )
 
 
 def _decimal_mark_checks(src: Source, f: Field) -> list[Check]:
@@ -178,17 +197,17 @@ def _explain_decimal_point(value: str | None) -> tuple[str, str]:
     )
 
 
-def _value_checks(f: Field, typed: str) -> list[Check]:
+def _value_checks(f: Field, typed: str, *, checked_by_reference: bool = False) -> list[Check]:
     """Rules on a parsed value: safe id, allowed values, bounds, first of month, year."""
     checks: list[Check] = []
-    if f.dtype == "id":
+    if f.dtype == "id" and not checked_by_reference:
         checks.append(
             Check(
                 f.name,
                 f"({typed}) IS NOT NULL AND NOT regexp_full_match({typed}, "
                 f"{quote_literal(SAFE_ID_PATTERN)})",
-                "value '{value}' is not a safe id (ids name report folders and links)",
-                f"use {SAFE_ID_RULE}, e.g. NL-GOR or be_elz.04",
+                _UNSAFE_ID[0],
+                _UNSAFE_ID[1],
             )
         )
     if f.allowed is not None:
@@ -395,13 +414,23 @@ def _reference_check(fk: ForeignKey) -> Check:
         other, value = fk.when
         condition += f" AND t.{quote_ident(other)} = {quote_literal(value)}"
         hint += f" (rows with {other} '{value}' refer to {fk.table})"
+    problem = f"{noun} '{{value}}' does not exist in {fk.table}"
     return Check(
         fk.column,
         condition,
-        f"{noun} '{{value}}' does not exist in {fk.table}",
+        problem,
         hint,
         {"value": col},
+        explain=partial(_explain_reference, problem, hint),
     )
+
+
+def _explain_reference(problem: str, hint: str, value: str | None) -> tuple[str, str]:
+    """An unknown id that is not even a safe id is named as such."""
+    shown = printable(str(value))
+    if not is_safe_id(value):
+        problem, hint = _UNSAFE_ID
+    return problem.format(value=shown), hint.format(value=shown)
 
 
 def _order_check(early: str, late: str) -> Check:
