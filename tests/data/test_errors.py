@@ -308,6 +308,16 @@ def test_ids_that_name_things_are_declared_id() -> None:
     }
 
 
+def test_ids_that_differ_only_in_case_are_one_id(mini_raw: Path, tmp_path: Path) -> None:
+    """'NL-GOR' and 'nl-gor' would share a report folder on macOS and Windows."""
+    rows = read_rows(mini_raw / "regions.csv")
+    twin = [rows[3][0].lower(), *rows[3][1:]]
+    write_rows(mini_raw / "regions.csv", [*rows, twin])
+    msg = ingest_error(mini_raw, tmp_path)
+    assert_names(msg, "regions.csv", len(rows) + 1, "region_id")
+    assert "duplicate key" in msg and "line 4" in msg
+
+
 def test_pseudonymised_keys_may_be_any_text(mini_raw: Path, tmp_path: Path) -> None:
     set_cell(mini_raw / "contacts.csv", 2, "patient_id", "aGVsbG8/+w==")
     ingest(mini_raw, tmp_path / "processed")
@@ -326,6 +336,19 @@ def test_header_names_that_collide_after_normalising(
     msg = ingest_error(mini_raw, tmp_path)
     assert_names(msg, "practices.csv", 1, twin)
     assert "(column 2)" in msg and "(column 6)" in msg or "columns 2 and 6" in msg
+
+
+def test_parquet_column_names_that_collide(mini_raw: Path, tmp_path: Path) -> None:
+    import duckdb
+
+    src = mini_raw / "practices.csv"
+    duckdb.sql(
+        f"COPY (SELECT *, 'NL-TWE' AS \"Region ID\" FROM read_csv('{src}', all_varchar = true)) "
+        f"TO '{mini_raw / 'practices.parquet'}' (FORMAT parquet)"
+    )
+    src.unlink()
+    msg = ingest_error(mini_raw, tmp_path)
+    assert "practices.parquet" in msg and "column 'Region ID'" in msg and "same name" in msg
 
 
 def test_trailing_separator_on_every_line(mini_raw: Path, tmp_path: Path) -> None:

@@ -325,6 +325,22 @@ def test_full_disk_during_ingest(mini_raw: Path, tmp_path: Path, hash_tree: Tree
     assert sorted(p.name for p in after.iterdir()) == ["processed"], "no staging folder left"
 
 
+@pytest.mark.slow
+def test_full_disk_during_demo(tmp_path: Path) -> None:
+    """The event files (tens of MB) do not fit: nothing is put in place, no staging is left."""
+    _namespaces()
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    after = tmp_path / "after"
+    result = _in_namespace(
+        f'mount -t tmpfs -o size=8m tmpfs "{disk}" && mkdir "{disk}/raw" && '
+        f'echo "# raw" > "{disk}/raw/README.md" && '
+        f'"{WORKBENCH}" demo --out "{disk}/raw"; rc=$?; cp -a "{disk}" "{after}"; exit $rc'
+    )
+    assert_one_line_error(result, "no space left", "free disk space")
+    assert sorted(p.name for p in (after / "raw").iterdir()) == ["README.md"]
+
+
 def test_read_only_data_folder(mini_raw: Path, tmp_path: Path, hash_tree: Tree) -> None:
     _namespaces()
     data = tmp_path / "data"

@@ -201,14 +201,10 @@ def swap_in(build: Path, out_dir: Path) -> None:
 
 def _errno_of(exc: BaseException) -> int | None:
     """The environment errno behind an OSError or a DuckDB I/O error, if any."""
-    if isinstance(exc, OSError):
-        return exc.errno if exc.errno in ENVIRONMENT_ERRNOS else None
-    if isinstance(exc, duckdb.Error):
-        text = str(exc).lower()
-        for number in ENVIRONMENT_ERRNOS:
-            if os.strerror(number).lower() in text:
-                return number
-    return None
+    if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
+        return exc.errno
+    text = str(exc).lower()  # DuckDB's I/O errors (and some wrapped OSErrors) carry only text
+    return next((n for n in ENVIRONMENT_ERRNOS if os.strerror(n).lower() in text), None)
 
 
 @contextmanager

@@ -344,15 +344,23 @@ def check_columns(con: duckdb.DuckDBPyConnection, src: Source) -> int:
 
 
 def check_key(con: duckdb.DuckDBPyConnection, src: Source) -> None:
-    """Raise on the first duplicate of the table key."""
+    """Raise on the first duplicate of the table key.
+
+    Ids are compared without case here: ``NL-GOR`` and ``nl-gor`` would name the
+    same report folder on a case-insensitive file system (macOS, Windows).
+    """
     key = src.spec.key
     if not key:
         return
     cols = ", ".join(quote_ident(k) for k in key)
+    parts = ", ".join(
+        f"lower({quote_ident(k)})" if src.spec.field(k).dtype == "id" else quote_ident(k)
+        for k in key
+    )
     row = con.execute(f"""
         SELECT _line, first_line, {cols} FROM (
-            SELECT *, row_number() OVER (PARTITION BY {cols} ORDER BY _line) AS rn,
-                   min(_line) OVER (PARTITION BY {cols}) AS first_line
+            SELECT *, row_number() OVER (PARTITION BY {parts} ORDER BY _line) AS rn,
+                   min(_line) OVER (PARTITION BY {parts}) AS first_line
             FROM lined_{src.table})
         WHERE rn = 2 ORDER BY _line LIMIT 1""").fetchone()
     if row:
@@ -363,7 +371,8 @@ def check_key(con: duckdb.DuckDBPyConnection, src: Source) -> None:
             src,
             row[0],
             key[-1],
-            f"duplicate key ({printable(values)}); the same key is on {where} {first}",
+            f"duplicate key ({printable(values)}); the same key is on {where} {first}"
+            + (" (ids are compared without case)" if parts != cols else ""),
             f"each ({', '.join(key)}) may occur only once: remove or merge the duplicate",
             1,
         )
