@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Pilot Workbench
 #     language: python
@@ -39,6 +41,7 @@ from analysis.evaluation.synthesis import (
     region_programmes,
 )
 from analysis.evaluation.texts import report_text
+from analysis.reporting.escape import markdown_literal
 
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 folder = Path(reports_dir)
@@ -53,7 +56,9 @@ if not pooled:
     display(Markdown(report_text("nothing_to_pool", language)))
 for (programme, outcome), fit in pooled.items():
     label = outcome_label(outcome, language, title=True)
-    display(Markdown(f"## {programme.replace('_', ' ')}: {label}"))
+    display(
+        Markdown(f"## {markdown_literal(programme.replace('_', ' '))}: {markdown_literal(label)}")
+    )
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
     display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
     axis = report_text("forest_ratio" if ratio else "forest_difference", language)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -39,3 +41,40 @@ def reference_file(reference_dir: Path):
         return path
 
     return get
+
+
+def _mount_tmpfs(folder: Path, options: str) -> bool:
+    """Mount a small tmpfs on ``folder`` (root only); False when the system refuses."""
+    if os.geteuid() != 0:
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    done = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", options, "tmpfs", str(folder)], capture_output=True
+    )
+    return done.returncode == 0
+
+
+@pytest.fixture
+def read_only_dir(tmp_path) -> Iterator[Path]:
+    """A folder nothing can be written into: a read-only tmpfs as root, mode 0555 otherwise."""
+    folder = tmp_path / "read-only"
+    if _mount_tmpfs(folder, "ro,size=64k"):
+        yield folder
+        subprocess.run(["umount", str(folder)], check=False)
+    elif os.geteuid() != 0:
+        folder.mkdir()
+        folder.chmod(0o555)
+        yield folder
+        folder.chmod(0o755)
+    else:
+        pytest.skip("cannot make a read-only folder here: root, and mounting a tmpfs is refused")
+
+
+@pytest.fixture
+def full_disk_dir(tmp_path) -> Iterator[Path]:
+    """A folder on a 64 KiB file system, which a report or an ingest fills (root only)."""
+    folder = tmp_path / "full-disk"
+    if not _mount_tmpfs(folder, "size=64k"):
+        pytest.skip("a full disk is simulated with a tiny tmpfs, which needs root and mount")
+    yield folder
+    subprocess.run(["umount", str(folder)], check=False)

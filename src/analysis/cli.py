@@ -14,9 +14,10 @@ from typing import Annotated, TypeVar
 
 import typer
 from rich.console import Console
+from rich.text import Text
 
 from analysis.config import StudyConfig, load_config
-from analysis.errors import WorkbenchError
+from analysis.errors import ENVIRONMENT_ERRNOS, WorkbenchError, environment_error
 
 app = typer.Typer(
     help="Pilot Workbench: evaluate primary-care pilots region by region.\n\n"
@@ -26,23 +27,33 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode=None,
 )
-console = Console(stderr=True, highlight=False)
+console = Console(stderr=True, highlight=False, soft_wrap=True)  # one message, one line
 F = TypeVar("F", bound=Callable[..., object])
 EXIT_USER_ERROR = 2
 
 
 def user_errors_exit_2(command: F) -> F:
-    """Turn a :class:`WorkbenchError` into a clear message and exit code 2."""
+    """Turn a :class:`WorkbenchError`, or an environment's OS error, into one line and exit 2."""
 
     @functools.wraps(command)
     def wrapper(*args: object, **kwargs: object) -> object:
         try:
             return command(*args, **kwargs)
         except WorkbenchError as exc:
-            console.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            _print_error(str(exc))
+            raise typer.Exit(EXIT_USER_ERROR) from None
+        except OSError as exc:  # a full disk or a read-only folder is not a bug
+            if exc.errno not in ENVIRONMENT_ERRNOS:
+                raise
+            _print_error(str(environment_error(exc)))
             raise typer.Exit(EXIT_USER_ERROR) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _print_error(message: str) -> None:
+    """``error: <message>`` on one line; the message is text, never markup (``[run]``)."""
+    console.print(Text.assemble(("error:", "bold red"), " ", message))
 
 
 def _config() -> StudyConfig:
@@ -78,7 +89,10 @@ def demo(
         raise WorkbenchError(f"--scale {scale!r} is not known. Fix: use 'small' or 'national'")
     target = out or _config().raw_dir
     generate_demo(target, seed=seed, scale=scale, force=force)  # type: ignore[arg-type]
-    console.print(f"demo data written to {target} (ground truth: {target / 'ground_truth.json'})")
+    console.print(
+        f"demo data written to {target} (ground truth: {target / 'ground_truth.json'})",
+        markup=False,
+    )
 
 
 @app.command()
@@ -99,7 +113,31 @@ def ingest(
         config = _config()
         raw_dir, out_dir = raw_dir or config.raw_dir, out_dir or config.processed_dir
     summary = run_ingest(raw_dir, out_dir)
-    console.print(f"processed data written to {out_dir}:\n{summary}")
+    console.print(f"processed data written to {out_dir}:\n{summary}", markup=False)
+
+
+LanguageOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--language",
+        help="Report language, 'nl' or 'en'; repeat for both [default: [study] languages of "
+        "workbench.toml, Dutch when unset]. Other languages' reports are left as they are.",
+    ),
+]
+
+
+def _languages(values: list[str] | None) -> tuple[str, ...] | None:
+    from analysis.config import LANGUAGES
+
+    if not values:
+        return None
+    unknown = [v for v in values if v not in LANGUAGES]
+    if unknown:
+        raise WorkbenchError(
+            f"--language {unknown[0]!r} is not a report language. Fix: use "
+            + " or ".join(f"'{lang}'" for lang in LANGUAGES)
+        )
+    return tuple(dict.fromkeys(values))
 
 
 def _region_selection(regions: str | None) -> str | tuple[str, ...] | None:
@@ -141,14 +179,22 @@ def run(
     only_failed: Annotated[
         bool, typer.Option("--only-failed", help="Rerun only the regions whose last run failed.")
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
     """Execute the evaluation notebook once per region (cached, parallel, failures isolated)."""
     from analysis import pipeline
 
-    config = _config().with_overrides(
-        regions=_region_selection(regions), notebook=notebook, workers=workers
+    config = _config().with_overrides(regions=_region_selection(regions), workers=workers)
+    if notebook is not None:
+        config.with_overrides(notebook=notebook)  # checks the name like the file's
+    result = pipeline.run_regions(
+        config,
+        notebook=notebook,
+        languages=_languages(language),
+        scheduler=scheduler,
+        force=force,
+        only_failed=only_failed,
     )
-    result = pipeline.run_regions(config, scheduler=scheduler, force=force, only_failed=only_failed)
     _finish(result)
 
 
@@ -164,13 +210,16 @@ def report(
     force: Annotated[
         bool, typer.Option("--force", help="Rebuild everything, ignoring caches.")
     ] = False,
+    language: LanguageOption = None,
 ) -> None:
     """The whole job: demo data if data/raw is empty, ingest, pilot regions, synthesis, index."""
     from analysis import pipeline
 
     config = _config().with_overrides(workers=workers)
-    result = pipeline.build_reports(config, scheduler=scheduler, force=force)
-    console.print(f"landing page: {config.reports_dir / 'index.html'}")
+    result = pipeline.build_reports(
+        config, languages=_languages(language), scheduler=scheduler, force=force
+    )
+    console.print(f"landing page: {config.reports_dir / 'index.html'}", markup=False)
     _finish(result)
 
 
@@ -182,9 +231,12 @@ def _finish(result: object) -> None:
     failed = [o.region_id for o in outcomes if o.status == "failed"]
     if failed:
         console.print(
-            f"[bold red]{len(failed)} run(s) failed:[/] {', '.join(failed)}. "
-            "Their executed notebooks (failing cell marked) are under reports/_executed/;"
-            " rerun them with `workbench run --only-failed`."
+            Text.assemble(
+                (f"{len(failed)} run(s) failed:", "bold red"),
+                f" {', '.join(failed)}. Their executed notebooks (failing cell marked) are "
+                "under reports/_executed/ and listed in reports/researchers.html; rerun them "
+                "with `workbench run --only-failed`.",
+            )
         )
         raise typer.Exit(1)
 

@@ -3,20 +3,104 @@
 The project root is the nearest folder, from the working directory upwards,
 that holds ``workbench.toml``; every relative path in the file is resolved
 against it.
+
+The file is validated when it is read (:func:`load_config`): an unknown
+section or key (with the nearest known one suggested), a value of the wrong
+type or out of range, and folders that overlap each end in one
+:class:`~analysis.errors.WorkbenchError` naming the key. The schema is the
+pydantic models below; :class:`StudyConfig` is what the rest of the
+workbench reads.
 """
 
 from __future__ import annotations
 
+import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from analysis.errors import WorkbenchError
+from analysis.ids import SAFE_ID_RULE, is_safe_id
 
 CONFIG_NAME = "workbench.toml"
-Language = Literal["en", "nl"]
+Language = Literal["nl", "en"]
+LANGUAGES: tuple[Language, ...] = get_args(Language)
+DEFAULT_LANGUAGE: Language = "nl"
+RegionSelection = Literal["pilots", "all"]
+
+
+# --------------------------------------------------------------------------- the file's schema
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class _Study(_Section):
+    name: str = Field("Pilot evaluation", min_length=1)
+    languages: list[Language] = Field(default_factory=lambda: [DEFAULT_LANGUAGE], min_length=1)
+    language: Language | None = None  # one language: shorthand for ``languages = [...]``
+
+    @field_validator("languages")
+    @classmethod
+    def _distinct(cls, value: list[str]) -> list[str]:
+        if len(set(value)) != len(value):
+            raise ValueError("each language may be listed once")
+        return value
+
+
+class _Data(_Section):
+    raw: str = Field("data/raw", min_length=1)
+    processed: str = Field("data/processed", min_length=1)
+    reports: str = Field("reports", min_length=1)
+
+
+class _Run(_Section):
+    regions: RegionSelection | list[str] = "pilots"
+    notebook: str = "region_evaluation"
+    workers: int = Field(0, ge=0, le=256)
+    outcomes: list[str] = Field(default_factory=list)
+    disclosure_threshold: int = Field(10, ge=1, le=1000)
+
+    @field_validator("notebook")
+    @classmethod
+    def _safe_notebook(cls, value: str) -> str:
+        if not is_safe_id(value):
+            raise ValueError(f"not a safe name (names are {SAFE_ID_RULE})")
+        return value
+
+    @field_validator("regions")
+    @classmethod
+    def _safe_regions(cls, value: str | list[str]) -> str | list[str]:
+        if isinstance(value, list):
+            bad = [r for r in value if not is_safe_id(r)]
+            if bad or not value:
+                raise ValueError(f"not safe ids: {bad or 'an empty list'} (ids are {SAFE_ID_RULE})")
+        return value
+
+
+class _File(_Section):
+    study: _Study = Field(default_factory=_Study)
+    data: _Data = Field(default_factory=_Data)
+    run: _Run = Field(default_factory=_Run)
+
+
+_HINTS = {
+    "languages": 'a list of "nl" and/or "en", e.g. languages = ["nl", "en"]',
+    "language": 'use "nl" or "en"',
+    "regions": '"pilots", "all" or a list of region ids, e.g. regions = ["NL-GOR"]',
+    "workers": "a whole number: 0 (one per core) or the number of processes",
+    "outcomes": 'a list of panel columns, e.g. outcomes = ["gp_contact_rate"]',
+    "disclosure_threshold": "a whole number of at least 1 (usually 5 or 10)",
+    "notebook": "the name of a notebook in notebooks/, without .ipynb",
+}
+
+
+# --------------------------------------------------------------------------- what the code reads
 
 
 @dataclass(frozen=True)
@@ -29,8 +113,8 @@ class StudyConfig:
         Folder that holds the configuration file.
     name
         Study name shown in report headers.
-    language
-        Report language, ``"en"`` or ``"nl"``.
+    languages
+        Report languages; the first is the primary one (``reports/index.html``).
     raw_dir, processed_dir, reports_dir
         Data and output folders (absolute).
     regions
@@ -47,7 +131,7 @@ class StudyConfig:
 
     root: Path
     name: str = "Pilot evaluation"
-    language: Language = "en"
+    languages: tuple[Language, ...] = (DEFAULT_LANGUAGE,)
     raw_dir: Path = Path("data/raw")
     processed_dir: Path = Path("data/processed")
     reports_dir: Path = Path("reports")
@@ -56,6 +140,11 @@ class StudyConfig:
     workers: int = 0
     outcomes: tuple[str, ...] = field(default_factory=tuple)
     disclosure_threshold: int = 10
+
+    @property
+    def language(self) -> Language:
+        """The primary report language."""
+        return self.languages[0]
 
     @property
     def notebooks_dir(self) -> Path:
@@ -68,8 +157,23 @@ class StudyConfig:
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
 
     def with_overrides(self, **changes: object) -> StudyConfig:
-        """A copy with the given fields replaced; ``None`` values are ignored."""
-        return replace(self, **{k: v for k, v in changes.items() if v is not None})
+        """A copy with the given fields replaced; ``None`` values are ignored.
+
+        Values are checked as in the file: ``workers=-1`` or an unsafe notebook
+        name raise :class:`~analysis.errors.WorkbenchError`.
+        """
+        given = {k: v for k, v in changes.items() if v is not None}
+        checks = {"workers": "workers", "notebook": "notebook", "regions": "regions"}
+        run = {
+            checks[k]: list(v) if isinstance(v, tuple) else v
+            for k, v in given.items()
+            if k in checks
+        }
+        if run:
+            _validated(_Run, run, "command line", "run")
+        if "languages" in given:
+            _validated(_Study, {"languages": list(given["languages"])}, "command line", "study")
+        return replace(self, **given)
 
 
 def find_root(start: Path | None = None) -> Path:
@@ -85,7 +189,7 @@ def find_root(start: Path | None = None) -> Path:
 
 
 def load_config(path: Path | None = None) -> StudyConfig:
-    """Read the study configuration.
+    """Read and validate the study configuration.
 
     Parameters
     ----------
@@ -95,40 +199,121 @@ def load_config(path: Path | None = None) -> StudyConfig:
     Returns
     -------
     StudyConfig
+
+    Raises
+    ------
+    WorkbenchError
+        One line naming the file, the key and the fix, for every mistake the
+        file can hold (unknown key, wrong type, value out of range, folders
+        that overlap).
     """
     path = path or find_root() / CONFIG_NAME
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as exc:
+        text = path.read_bytes().decode("utf-8-sig")  # a BOM (Windows editors) is harmless
+    except OSError as exc:
         raise WorkbenchError(f"{path}: cannot read the study configuration: {exc}") from exc
+    except UnicodeDecodeError as exc:
+        raise WorkbenchError(
+            f"{path}: is not UTF-8 text (byte {exc.start}). Fix: save the file as UTF-8"
+        ) from exc
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise WorkbenchError(
+            f"{path}: not valid TOML: {exc}. Fix: correct the line named (strings in double "
+            'quotes, lists in [ ], e.g. outcomes = ["gp_contact_rate"])'
+        ) from exc
     return _parse(raw, path)
 
 
-def _parse(raw: dict, path: Path) -> StudyConfig:
+def _parse(raw: dict[str, Any], path: Path) -> StudyConfig:
+    parsed = _validated(_File, raw, str(path))
+    study, data, run = parsed.study, parsed.data, parsed.run
+    if study.language is not None and "languages" in raw.get("study", {}):
+        raise WorkbenchError(
+            f"{path}: [study] has both 'language' and 'languages'. Fix: keep only "
+            f'languages = ["{study.language}"]'
+        )
+    languages = (study.language,) if study.language is not None else tuple(study.languages)
     root = path.parent.resolve()
-    study, data, run = raw.get("study", {}), raw.get("data", {}), raw.get("run", {})
-    language = study.get("language", "en")
-    if language not in ("en", "nl"):
-        raise WorkbenchError(
-            f'{path}: [study] language = {language!r} is not supported. Fix: use "en" or "nl"'
-        )
-    regions = run.get("regions", "pilots")
-    if isinstance(regions, list):
-        regions = tuple(str(r) for r in regions)
-    elif regions not in ("pilots", "all"):
-        raise WorkbenchError(
-            f'{path}: [run] regions = {regions!r}. Fix: use "pilots", "all" or a list of ids'
-        )
-    return StudyConfig(
+    config = StudyConfig(
         root=root,
-        name=str(study.get("name", "Pilot evaluation")),
-        language=language,
-        raw_dir=root / data.get("raw", "data/raw"),
-        processed_dir=root / data.get("processed", "data/processed"),
-        reports_dir=root / data.get("reports", "reports"),
-        regions=regions,
-        notebook=str(run.get("notebook", "region_evaluation")),
-        workers=int(run.get("workers", 0)),
-        outcomes=tuple(run.get("outcomes", ())),
-        disclosure_threshold=int(run.get("disclosure_threshold", 10)),
+        name=study.name,
+        languages=languages,
+        raw_dir=(root / data.raw).resolve(),
+        processed_dir=(root / data.processed).resolve(),
+        reports_dir=(root / data.reports).resolve(),
+        regions=tuple(run.regions) if isinstance(run.regions, list) else run.regions,
+        notebook=run.notebook,
+        workers=run.workers,
+        outcomes=tuple(run.outcomes),
+        disclosure_threshold=run.disclosure_threshold,
     )
+    check_folders(config, path)
+    return config
+
+
+def check_folders(config: StudyConfig, source: Path | str = CONFIG_NAME) -> None:
+    """Refuse raw, processed, reports and notebook folders that are equal or nested.
+
+    An ingest replaces the processed folder and a report run writes into the
+    reports folder: if one held the other (``reports = "data/processed"``),
+    a run would destroy the other's files.
+    """
+    folders = {
+        "[data] raw": config.raw_dir,
+        "[data] processed": config.processed_dir,
+        "[data] reports": config.reports_dir,
+        "notebooks": config.notebooks_dir.resolve(),
+    }
+    names = list(folders)
+    for i, first in enumerate(names):
+        for second in names[i + 1 :]:
+            a, b = folders[first], folders[second]
+            if a == b or a in b.parents or b in a.parents:
+                raise WorkbenchError(
+                    f"{source}: {first} ({a}) and {second} ({b}) overlap. Fix: give each its "
+                    'own folder, e.g. raw = "data/raw", processed = "data/processed", '
+                    'reports = "reports"'
+                )
+
+
+def _validated(model: type[BaseModel], values: dict[str, Any], source: str, section: str = ""):
+    """``model`` validated from ``values``; the first problem as a one-line WorkbenchError."""
+    try:
+        return model.model_validate(values)
+    except ValidationError as exc:
+        raise WorkbenchError(_describe(exc.errors()[0], model, source, section)) from None
+
+
+def _describe(error: dict[str, Any], model: type[BaseModel], source: str, section: str) -> str:
+    loc = [str(part) for part in error["loc"] if not isinstance(part, int)]
+    if section:
+        loc = [section, *loc]
+    # union members (``regions``) add their type names to the location: keep the key only
+    loc = loc[:2] if len(loc) > 2 and loc[0] in _File.model_fields else loc
+    if len(loc) == 1:
+        where, key = f"[{loc[0]}]", loc[0]
+    else:
+        where, key = f"[{loc[0]}] {loc[1]}", loc[1]
+    if error["type"] == "extra_forbidden":
+        known = _known_keys(loc[0] if len(loc) > 1 else None)
+        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
+        suggestion = f"did you mean '{near[0]}'? " if near else ""
+        kind = "key" if len(loc) > 1 else "section"
+        return (
+            f"{source}: unknown {kind} {where}. Fix: {suggestion}known {kind}s here: "
+            f"{', '.join(known)}"
+        )
+    value = error.get("input")
+    shown = f" = {value!r}" if not isinstance(value, dict) else ""
+    message = error["msg"].removeprefix("Value error, ")
+    hint = _HINTS.get(key, "see the README, 'Study configuration'")
+    return f"{source}: {where}{shown}: {message}. Fix: {hint}"
+
+
+def _known_keys(section: str | None) -> list[str]:
+    if section is None:
+        return list(_File.model_fields)
+    model = _File.model_fields[section].annotation if section in _File.model_fields else None
+    return list(model.model_fields) if isinstance(model, type) else []

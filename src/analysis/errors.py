@@ -7,6 +7,7 @@ traceback.
 
 from __future__ import annotations
 
+import errno
 from pathlib import Path
 
 
@@ -64,3 +65,29 @@ class InputError(WorkbenchError):
             where.append(f"column '{self.column}'")
         text = f"{', '.join(where)}: {self.problem}" if where else self.problem
         return f"{text}. Fix: {self.hint}" if self.hint else text
+
+
+def environment_error(exc: OSError, where: Path | str | None = None) -> WorkbenchError:
+    """An OS error (read-only folder, full disk, no permission) as one line with the fix.
+
+    Examples
+    --------
+    >>> import errno
+    >>> print(environment_error(OSError(errno.ENOSPC, "No space left"), "reports"))
+    cannot write to reports: No space left. Fix: the disk is full: free space and run again
+    """
+    fixes = {
+        errno.ENOSPC: "the disk is full: free space and run again",
+        errno.EROFS: "the file system is read-only: choose a writable folder in workbench.toml",
+        errno.EACCES: "no permission to write there: fix the folder's permissions or choose "
+        "another folder in workbench.toml",
+        errno.EPERM: "no permission to write there: fix the folder's permissions or choose "
+        "another folder in workbench.toml",
+    }
+    fix = fixes.get(exc.errno or 0, "check that the folder exists and can be written")
+    where = where if where is not None else (exc.filename or "a file")
+    return WorkbenchError(f"cannot write to {where}: {exc.strerror or exc}. Fix: {fix}")
+
+
+#: OS errors that are the environment's, not a bug: reported in one line, exit 2.
+ENVIRONMENT_ERRNOS = frozenset({errno.ENOSPC, errno.EROFS, errno.EACCES, errno.EPERM, errno.EDQUOT})

@@ -5,17 +5,16 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 
 from __future__ import annotations
 
-import ast
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-import nbformat
 import pandas as pd
 
 from analysis.config import StudyConfig
 from analysis.errors import WorkbenchError
+from analysis.ids import require_safe_id
 from analysis.reporting.batch import (
     RegionJob,
     RegionOutcome,
@@ -25,16 +24,17 @@ from analysis.reporting.batch import (
 )
 from analysis.reporting.files import atomic_write_json, read_json
 from analysis.reporting.html import FRAME_WORDS, ReportHeader
-from analysis.reporting.index import MONITOR_NOTEBOOK, index_rows, write_index
+from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
+from analysis.reporting.layout import RESERVED_IDS, SYNTHESIS_ID, ReportLayout
 from analysis.reporting.progress import BatchProgress
 from analysis.reporting.provenance import (
     git_commit,
     hash_files,
+    hash_json,
     library_fingerprint,
     package_versions,
 )
 
-SYNTHESIS_ID = "synthesis"
 INGEST_RECORD = ".ingest.json"
 
 
@@ -154,7 +154,8 @@ class BatchResult:
 
 def notebook_path(config: StudyConfig, name: str) -> Path:
     """The ``.ipynb`` of a report notebook, checked to exist."""
-    path = config.notebooks_dir / f"{Path(name).stem}.ipynb"
+    require_safe_id(name, what="notebook name")
+    path = config.notebooks_dir / f"{name}.ipynb"
     if not path.is_file():
         known = ", ".join(sorted(p.stem for p in config.notebooks_dir.glob("*.ipynb")))
         raise WorkbenchError(f"notebook {path} not found. Fix: use one of: {known}")
@@ -162,18 +163,27 @@ def notebook_path(config: StudyConfig, name: str) -> Path:
 
 
 def notebook_parameters(path: Path) -> set[str]:
-    """Names assigned in the notebook's cell tagged ``parameters``."""
-    notebook = nbformat.read(path, as_version=4)
-    names: set[str] = set()
-    for cell in notebook.cells:
-        if "parameters" in cell.metadata.get("tags", []):
-            for node in ast.parse(cell.source).body:
-                target = node.target if isinstance(node, ast.AnnAssign) else None
-                if isinstance(node, ast.Assign) and len(node.targets) == 1:
-                    target = node.targets[0]
-                if isinstance(target, ast.Name):
-                    names.add(target.id)
-    return names
+    """Names the notebook declares in its cell tagged ``parameters`` (papermill's reading)."""
+    import papermill as pm
+
+    return set(pm.inspect_notebook(str(path)))
+
+
+def layout_of(config: StudyConfig) -> ReportLayout:
+    """The layout of the study's reports folder."""
+    return ReportLayout(config.reports_dir)
+
+
+def shown_path(value: object, root: Path) -> object:
+    """A path under the project root as the reader should see it: relative to the project.
+
+    Reports are shared: a server's folder names say nothing to a reader and
+    should not leave the institute.
+    """
+    if isinstance(value, str) and Path(value).is_absolute():
+        path = Path(value)
+        return path.relative_to(root).as_posix() if path.is_relative_to(root) else path.name
+    return value
 
 
 def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[str, object]:
@@ -183,8 +193,13 @@ def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[s
         "analysis library": library_fingerprint(),
         **{f"version {k}": v for k, v in versions.items()},
         "data content hash": data_hash[:16],
-        "parameters": parameters,
+        "parameters": {k: shown_path(v, config.root) for k, v in parameters.items()},
     }
+
+
+def _period(row: pd.Series, language: str) -> str:
+    to = FRAME_WORDS[language]["to"]
+    return f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
 
 
 def plan_region_jobs(
@@ -193,71 +208,93 @@ def plan_region_jobs(
     notebook: str,
     table: pd.DataFrame,
     data_hash: str,
+    languages: Sequence[str] | None = None,
 ) -> list[RegionJob]:
-    """One job per region for ``notebook``, with its parameters and output paths."""
+    """One job per region and language for ``notebook``, with its parameters."""
     source = notebook_path(config, notebook)
     declared = notebook_parameters(source)
+    layout = layout_of(config)
     rows = table.set_index("region_id")
     now = datetime.now().isoformat(timespec="minutes")
     jobs = []
     for rid in region_ids:
-        row = rows.loc[rid]
-        offered = {
-            "region_id": rid,
-            "processed_dir": str(config.processed_dir),
-            "outcomes": list(config.outcomes),
-            "language": config.language,
-            "study_name": config.name,
-            "disclosure_threshold": config.disclosure_threshold,
-        }
-        parameters = {k: v for k, v in offered.items() if k in declared}
-        to = FRAME_WORDS[config.language]["to"]
-        period = f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
-        jobs.append(
-            RegionJob(
-                region_id=rid,
-                notebook=source,
-                parameters=parameters,
-                workdir=config.reports_dir / rid,
-                executed_path=config.reports_dir / "_executed" / rid / source.name,
-                html_path=config.reports_dir / rid / f"{source.stem}.html",
-                header=ReportHeader(
-                    config.name, f"{row['name']} ({rid})", period, now, config.language
-                ),
-                provenance=_provenance(config, data_hash, parameters),
-                data_hash=data_hash,
+        if rid in RESERVED_IDS:
+            raise WorkbenchError(
+                f"region id '{rid}' is a folder name the workbench keeps for itself "
+                f"({', '.join(sorted(RESERVED_IDS))}). Fix: rename the region in regions.csv"
             )
-        )
+        layout.region_dir(rid)  # refuses an unsafe id before anything is planned
+        row = rows.loc[rid]
+        for language in languages or config.languages:
+            offered = {
+                "region_id": rid,
+                "processed_dir": str(config.processed_dir),
+                "outcomes": list(config.outcomes),
+                "language": language,
+                "study_name": config.name,
+                "disclosure_threshold": config.disclosure_threshold,
+            }
+            header = ReportHeader(
+                config.name, f"{row['name']} ({rid})", _period(row, language), now, language
+            )
+            jobs.append(_job(config, source, declared, rid, offered, header, data_hash))
     return jobs
 
 
-def plan_synthesis_job(config: StudyConfig, region_ids: Sequence[str]) -> RegionJob:
-    """The job that pools all regions' ``results.json`` in ``notebooks/synthesis.ipynb``."""
-    source = notebook_path(config, "synthesis")
-    results = [config.reports_dir / rid / "results.json" for rid in region_ids]
-    data_hash = hash_files(p for p in results if p.is_file())
-    parameters = {
-        "reports_dir": str(config.reports_dir),
-        "processed_dir": str(config.processed_dir),
-        "regions": list(region_ids),
-        "language": config.language,
-        "study_name": config.name,
-    }
-    now = datetime.now().isoformat(timespec="minutes")
-    words = FRAME_WORDS[config.language]
+def _job(
+    config: StudyConfig,
+    source: Path,
+    declared: set[str],
+    region_id: str,
+    offered: dict[str, object],
+    header: ReportHeader,
+    data_hash: str,
+) -> RegionJob:
+    """A job with the offered parameters the notebook declares, its provenance and outputs."""
+    parameters = {k: v for k, v in offered.items() if k in declared}
     return RegionJob(
-        region_id=SYNTHESIS_ID,
+        region_id=region_id,
         notebook=source,
+        language=header.language,
+        layout=layout_of(config),
         parameters=parameters,
-        workdir=config.reports_dir / SYNTHESIS_ID,
-        executed_path=config.reports_dir / "_executed" / SYNTHESIS_ID / source.name,
-        html_path=config.reports_dir / SYNTHESIS_ID / "synthesis.html",
-        header=ReportHeader(
-            config.name, words["all_regions"], words["see_region_reports"], now, config.language
-        ),
+        header=header,
         provenance=_provenance(config, data_hash, parameters),
         data_hash=data_hash,
     )
+
+
+def plan_synthesis_jobs(
+    config: StudyConfig, region_ids: Sequence[str], languages: Sequence[str] | None = None
+) -> list[RegionJob]:
+    """Per language, the job that pools the regions' ``results.json`` (``synthesis.ipynb``)."""
+    source = notebook_path(config, SYNTHESIS_ID)
+    layout = layout_of(config)
+    results = [layout.results(rid) for rid in region_ids]
+    data_hash = hash_json(
+        {
+            "results": hash_files(p for p in results if p.is_file()),
+            "processed": processed_data_hash(config),
+        }
+    )
+    declared = notebook_parameters(source)
+    now = datetime.now().isoformat(timespec="minutes")
+    jobs = []
+    for language in languages or config.languages:
+        offered = {
+            "reports_dir": str(config.reports_dir),
+            "processed_dir": str(config.processed_dir),
+            "regions": list(region_ids),
+            "language": language,
+            "study_name": config.name,
+            "disclosure_threshold": config.disclosure_threshold,
+        }
+        words = FRAME_WORDS[language]
+        header = ReportHeader(
+            config.name, words["all_regions"], words["see_region_reports"], now, language
+        )
+        jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, header, data_hash))
+    return jobs
 
 
 # --- running ----------------------------------------------------------------------------------
@@ -277,7 +314,7 @@ def execute_jobs(
         for outcome in outcomes:
             if outcome.status == "cached":
                 progress.console.print(
-                    f"{outcome.label}: unchanged, cached report kept", highlight=False
+                    f"{outcome.label}: unchanged, cached report kept", highlight=False, markup=False
                 )
         runner = (
             run_jobs_on_dask(to_run, scheduler, workers, progress.event)
@@ -290,75 +327,81 @@ def execute_jobs(
     return BatchResult(sorted(outcomes, key=lambda o: o.region_id))
 
 
-def refresh_index(
-    config: StudyConfig,
-    jobs: Sequence[RegionJob],
-    outcomes: Sequence[RegionOutcome],
-    table: pd.DataFrame,
-) -> Path:
-    """Rewrite ``reports/index.html`` from the run records and results."""
-    names = dict(zip(table["region_id"], table["name"], strict=True))
-    rows = index_rows(
-        jobs,
-        outcomes,
-        names,
-        config.reports_dir,
-        config.language,
+def refresh_index(config: StudyConfig) -> list[Path]:
+    """Rewrite the landing pages and the researchers' page from the run records on disk.
+
+    Every region that has a record appears, whatever the last run selected;
+    each region's evaluation link points at the study's evaluation notebook.
+    """
+    table = region_table(config)
+    return write_index_pages(
+        layout_of(config),
+        study=config.name,
+        languages=config.languages,
+        evaluation_notebook=config.notebook,
+        names=dict(zip(table["region_id"], table["name"], strict=True)),
         pilots=pilot_descriptions(config),
     )
-    synthesis = config.reports_dir / SYNTHESIS_ID / "synthesis.html"
-    return write_index(
-        config.reports_dir,
-        rows,
-        study=config.name,
-        language=config.language,
-        synthesis=synthesis if synthesis.is_file() else None,
-    )
 
 
-def _plan(config: StudyConfig, notebook: str) -> tuple[pd.DataFrame, list[RegionJob]]:
-    """The regions table and one job of ``notebook`` per selected region."""
+def _plan(
+    config: StudyConfig, notebook: str, languages: Sequence[str] | None
+) -> tuple[pd.DataFrame, list[RegionJob]]:
+    """The regions table and one job of ``notebook`` per selected region and language."""
     data_hash = processed_data_hash(config)  # first: says clearly when nothing was ingested
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
-    return table, plan_region_jobs(config, region_ids, notebook, table, data_hash)
+    return table, plan_region_jobs(config, region_ids, notebook, table, data_hash, languages)
 
 
 def run_regions(
     config: StudyConfig,
     *,
+    notebook: str | None = None,
+    languages: Sequence[str] | None = None,
     scheduler: str | None = None,
     force: bool = False,
     only_failed: bool = False,
 ) -> BatchResult:
-    """``workbench run``: the configured notebook once per selected region, then the index."""
-    table, jobs = _plan(config, config.notebook)
+    """``workbench run``: a notebook once per selected region and language, then the index.
+
+    Parameters
+    ----------
+    config
+        The study configuration.
+    notebook
+        The notebook to run (default: the study's evaluation notebook).
+    languages
+        Report languages to build (default: the study's languages).
+    """
+    layout_of(config).prepare()
+    _, jobs = _plan(config, notebook or config.notebook, languages)
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
     )
-    refresh_index(config, jobs, result.outcomes, table)
+    refresh_index(config)
     return result
 
 
 def build_reports(
-    config: StudyConfig, *, scheduler: str | None = None, force: bool = False
+    config: StudyConfig,
+    *,
+    languages: Sequence[str] | None = None,
+    scheduler: str | None = None,
+    force: bool = False,
 ) -> BatchResult:
     """``workbench report``: demo data, ingest, regions and their monitors, synthesis, index."""
+    layout_of(config).prepare()
     config.raw_dir.mkdir(parents=True, exist_ok=True)
     ensure_demo(config)
     ingest_if_changed(config, force=force)
-    table, jobs = _plan(config, config.notebook)
+    _, jobs = _plan(config, config.notebook, languages)
     if (config.notebooks_dir / f"{MONITOR_NOTEBOOK}.ipynb").is_file():
-        jobs_with_monitors = jobs + _plan(config, MONITOR_NOTEBOOK)[1]
-    else:
-        jobs_with_monitors = jobs
-    regions = execute_jobs(
-        jobs_with_monitors, workers=config.n_workers, scheduler=scheduler, force=force
-    )
-    region_ids = [job.region_id for job in jobs]
+        jobs += _plan(config, MONITOR_NOTEBOOK, languages)[1]
+    regions = execute_jobs(jobs, workers=config.n_workers, scheduler=scheduler, force=force)
+    region_ids = sorted({job.region_id for job in jobs})
     synthesis = execute_jobs(
-        [plan_synthesis_job(config, region_ids)], workers=1, scheduler=None, force=force
+        plan_synthesis_jobs(config, region_ids, languages), workers=1, scheduler=None, force=force
     )
-    evaluated = [o for o in regions.outcomes if o.notebook == Path(config.notebook).stem]
-    refresh_index(config, jobs, evaluated, table)
+    refresh_index(config)
     return BatchResult(regions.outcomes + synthesis.outcomes)

@@ -97,13 +97,15 @@ def simulate_staggered_panel(
     level_shift: float = 0.5,
     trend: float = 0.3,
     time_sd: float = 0.5,
+    cohort_sizes: Mapping[int, int] | None = None,
 ) -> SimulatedPanel:
     """Simulate a balanced staggered-adoption panel with dynamic, heterogeneous effects.
 
     ``y_it = alpha_i + lambda_t + effect(g_i, t - g_i) * 1{t >= g_i} + u_it`` with
 
     * cohort ``g_i`` drawn independently per unit with probabilities
-      ``cohorts`` (start period -> share; the rest never treated, ``g = 0``);
+      ``cohorts`` (start period -> share; the rest never treated, ``g = 0``),
+      or fixed numbers of units per cohort (``cohort_sizes``);
     * unit effects ``alpha_i ~ N(level_shift * (#cohorts - rank of g_i), unit_sd^2)``:
       earlier adopters have higher levels (selection on levels, which DiD allows);
     * period effects ``lambda_t = trend * t + N(0, time_sd^2)``, common to all units;
@@ -125,6 +127,11 @@ def simulate_staggered_panel(
         Seed or generator for reproducibility.
     noise_sd, rho, unit_sd, level_shift, trend, time_sd
         Noise, serial correlation and fixed-effect scales described above.
+    cohort_sizes
+        Start period -> number of units, instead of ``cohorts``: exactly these
+        numbers start in each period and the other units are never treated (at
+        least one must be). The population shares of ``true_att`` are then the
+        realised shares. A power study of a planned pilot uses this.
 
     Returns
     -------
@@ -140,14 +147,23 @@ def simulate_staggered_panel(
     >>> round(sim.true_att, 4)
     1.9375
     """
+    if cohort_sizes is not None:
+        if cohorts is not None:
+            raise ValueError("give cohorts (shares) or cohort_sizes (numbers of units), not both")
+        _check_sizes(n_units, cohort_sizes)
+        cohorts = {g: size / n_units for g, size in cohort_sizes.items()}
     cohorts = dict(DEFAULT_COHORTS if cohorts is None else cohorts)
     _check_design(n_units, n_periods, cohorts, rho)
     rng = np.random.default_rng(seed)
 
     starts = np.array(sorted(cohorts), dtype=int)
     shares = np.array([cohorts[g] for g in starts], dtype=float)
-    probs = np.append(shares, 1 - shares.sum())
-    choice = rng.choice(len(probs), size=n_units, p=probs)
+    if cohort_sizes is None:
+        probs = np.append(shares, 1 - shares.sum())
+        choice = rng.choice(len(probs), size=n_units, p=probs)
+    else:
+        sizes = [cohort_sizes[g] for g in starts]
+        choice = np.repeat(np.arange(len(starts) + 1), [*sizes, n_units - sum(sizes)])
     cohort = np.append(starts, 0)[choice]
 
     rank = np.append(np.arange(len(starts)), len(starts))[choice]  # never treated last
@@ -211,6 +227,17 @@ def _check_design(n_units, n_periods, cohorts, rho) -> None:
         )
     if not -1 < rho < 1:
         raise ValueError(f"rho must be in (-1, 1), got {rho}")
+
+
+def _check_sizes(n_units: int, cohort_sizes: Mapping[int, int]) -> None:
+    sizes = list(cohort_sizes.values())
+    if not all(isinstance(n, int | np.integer) and n > 0 for n in sizes):
+        raise ValueError(f"cohort_sizes must be positive whole numbers of units, got {sizes}")
+    if sum(sizes) >= n_units:
+        raise ValueError(
+            f"cohort_sizes add up to {sum(sizes)} of {n_units} units: "
+            "at least one unit must stay never treated"
+        )
 
 
 def _true_att_gt(

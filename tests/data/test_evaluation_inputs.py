@@ -114,7 +114,7 @@ def test_too_few_regions_for_a_synthetic_control_is_said(mini_raw: Path, tmp_pat
     evaluation = evaluate(mini_raw, tmp_path / "processed")
     assert ("gp_minutes", "synthetic_control", "too_few_regions") in skipped(evaluation)
     assert ("gp_minutes", "att_gt") in estimated(evaluation)
-    assert any("`synthetic_control`" in c for c in evaluation.notes)
+    assert any("synthetic" in c and "fewer than three regions" in c for c in evaluation.notes)
 
 
 @pytest.mark.slow

@@ -112,6 +112,24 @@ def test_reingest_keeps_what_the_workbench_did_not_make(mini_raw: Path, tmp_path
     assert staging_siblings(tmp_path) == []
 
 
+def test_an_output_folder_made_before_the_marker_is_replaced(
+    mini_raw: Path, tmp_path: Path
+) -> None:
+    """Outputs of an older workbench (no marker) are the workbench's by their names only."""
+    out = tmp_path / "processed"
+    ingest(mini_raw, out)
+    (out / staging.MARKER).unlink()
+    (out / ".ingest.json").write_text("{}")
+    ingest(mini_raw, out)
+    assert staging.read_marker(out) is not None
+    assert (out / ".ingest.json").read_text() == "{}", "a hidden file is carried over"
+    (out / staging.MARKER).unlink()
+    (out / "thesis.docx").write_bytes(b"PK\x03\x04")
+    with pytest.raises(WorkbenchError, match="thesis.docx"):
+        ingest(mini_raw, out)
+    assert (out / "thesis.docx").read_bytes() == b"PK\x03\x04"
+
+
 def test_the_repository_processed_folder_is_accepted(mini_raw: Path, tmp_path: Path) -> None:
     """data/processed as cloned holds only its README.md: the ingest may use it."""
     readme = Path(__file__).resolve().parents[2] / "data" / "processed" / "README.md"
@@ -320,7 +338,7 @@ def test_full_disk_during_ingest(mini_raw: Path, tmp_path: Path, hash_tree: Tree
         f'"{WORKBENCH}" ingest --raw "{mini_raw}" --out "{disk}/processed"; rc=$?; '
         f'cp -a "{disk}" "{after}"; exit $rc'
     )
-    assert_one_line_error(result, "no space left", "free disk space")
+    assert_one_line_error(result, "No space left", "free space")
     assert hash_tree(after / "processed") == hash_tree(earlier), "earlier output intact"
     assert sorted(p.name for p in after.iterdir()) == ["processed"], "no staging folder left"
 
@@ -337,7 +355,7 @@ def test_full_disk_during_demo(tmp_path: Path) -> None:
         f'echo "# raw" > "{disk}/raw/README.md" && '
         f'"{WORKBENCH}" demo --out "{disk}/raw"; rc=$?; cp -a "{disk}" "{after}"; exit $rc'
     )
-    assert_one_line_error(result, "no space left", "free disk space")
+    assert_one_line_error(result, "No space left", "free space")
     assert sorted(p.name for p in (after / "raw").iterdir()) == ["README.md"]
 
 

@@ -62,6 +62,22 @@ def test_simulation_design_errors():
         simulate_staggered_panel(50, 8, cohorts={1: 0.3}, seed=1)
 
 
+def test_fixed_cohort_sizes():
+    sim = simulate_staggered_panel(30, 8, cohort_sizes={3: 4, 6: 2}, seed=1)
+    per_unit = sim.data.drop_duplicates("unit")["cohort"].value_counts().to_dict()
+    assert per_unit == {3: 4, 6: 2, 0: 24}
+    # the estimand weights the cohorts by their realised shares 4/30 and 2/30
+    post = sim.true_att_gt[sim.true_att_gt["event_time"] >= 0]
+    weights = post["cohort"].map({3: 4, 6: 2})
+    assert sim.true_att == pytest.approx(np.average(post["att"], weights=weights))
+    with pytest.raises(ValueError, match="not both"):
+        simulate_staggered_panel(30, 8, cohorts={3: 0.2}, cohort_sizes={3: 4})
+    with pytest.raises(ValueError, match="at least one unit must stay never treated"):
+        simulate_staggered_panel(6, 8, cohort_sizes={3: 4, 6: 2})
+    with pytest.raises(ValueError, match="positive whole numbers"):
+        simulate_staggered_panel(30, 8, cohort_sizes={3: 0})
+
+
 def test_coverage_band_is_binomial():
     lo, hi = coverage_band(40)
     # P(X <= 33) < 0.005 <= P(X <= 34) for X ~ Binomial(40, 0.95)

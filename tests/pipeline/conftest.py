@@ -10,6 +10,7 @@ import pytest
 from analysis.config import load_config
 from analysis.data.demo import generate_demo
 from analysis.data.ingest import ingest
+from tests.pipeline.chromium import browser, visit  # noqa: F401 - fixtures for the browser tests
 
 ROOT = Path(__file__).resolve().parents[2]
 

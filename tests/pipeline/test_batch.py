@@ -60,8 +60,8 @@ def test_report_writes_index_region_reports_and_results(project, config):
     ), result.outcomes
     index = html_text(config.reports_dir / "index.html")
     for region_id in two_pilots(config):
-        report = config.reports_dir / region_id / "region_evaluation.html"
-        assert f'href="{region_id}/region_evaluation.html"' in index
+        report = config.reports_dir / region_id / "region_evaluation.en.html"
+        assert f'href="{region_id}/region_evaluation.en.html"' in index
         text = html_text(report)
         assert "Test study" in text and "Provenance" in text
         assert "load_region(" not in text, "code cells must be hidden"
@@ -77,16 +77,16 @@ def test_report_writes_index_region_reports_and_results(project, config):
             "scale",
             "n_practices",
         }
-    assert 'href="synthesis/synthesis.html"' in index
+    assert 'href="synthesis/synthesis.en.html"' in index
     for region_id in regions:
-        assert f'href="{region_id}/region_monitor.html"' in index
+        assert f'href="{region_id}/region_monitor.en.html"' in index
 
 
 def test_unchanged_rerun_is_cached_and_a_change_reruns(project, config):
     regions = two_pilots(config)[:1]
     config = use_regions(project, regions)
     assert pipeline.run_regions(config).outcomes[0].status == "ok"
-    report = config.reports_dir / regions[0] / "region_evaluation.html"
+    report = config.reports_dir / regions[0] / "region_evaluation.en.html"
     before = report.stat().st_mtime_ns
     assert pipeline.run_regions(config).outcomes[0].status == "cached"
     assert report.stat().st_mtime_ns == before
@@ -113,15 +113,17 @@ def test_failing_region_is_isolated_and_rerun_with_only_failed(project, config):
     assert "1 run(s) failed" in result.stderr and bad in result.stderr
     assert "Traceback" not in result.stderr
     reports = project / "reports"
-    assert (reports / good / "fails_once.html").is_file()
-    assert not (reports / bad / "fails_once.html").exists()
-    executed = nbformat.read(reports / "_executed" / bad / "fails_once.ipynb", as_version=4)
+    assert (reports / good / "fails_once.en.html").is_file()
+    assert not (reports / bad / "fails_once.en.html").exists()
+    executed = nbformat.read(reports / "_executed" / bad / "fails_once.en.ipynb", as_version=4)
     text = json.dumps(executed)
     assert "broken region" in text and "An Exception was encountered" in text
-    record = json.loads((reports / bad / ".fails_once.run.json").read_text())
+    record = json.loads((reports / bad / ".fails_once.en.run.json").read_text())
     assert record["status"] == "failed"
-    index = html_text(reports / "index.html")
-    assert re.search(rf'data-region="{bad}".*?class="failed"', index, re.S)
+    runs = html_text(reports / "researchers.html")
+    assert re.search(
+        rf'data-region="{bad}" data-notebook="fails_once".*?class="failed"', runs, re.S
+    )
     rerun = subprocess.run(
         [str(WORKBENCH), "run", "--notebook", "fails_once", "--only-failed"],
         cwd=project,
@@ -176,14 +178,14 @@ def test_regions_run_on_a_running_dask_scheduler_by_address(project, config):
         assert cluster.scheduler_address.startswith("tcp://")
         result = pipeline.run_regions(config, scheduler=cluster.scheduler_address)
     assert [o.status for o in result.outcomes] == ["ok"]
-    assert (config.reports_dir / regions[0] / "region_evaluation.html").is_file()
+    assert (config.reports_dir / regions[0] / "region_evaluation.en.html").is_file()
 
 
 def test_dutch_reports_speak_dutch(project, config):
     region = two_pilots(config)[0]
     config = use_regions(project, [region], language="nl")
     assert pipeline.run_regions(config).outcomes[0].status == "ok"
-    text = html_text(config.reports_dir / region / "region_evaluation.html")
+    text = html_text(config.reports_dir / region / "region_evaluation.nl.html")
     assert "95%-interval" in text and ("daalden met" in text or "stegen met" in text)
     # the frame and the tables too: header, footer, column headers, Dutch separators
     assert "Regio: <b>" in text and "gegevensperiode" in text and "Region: <b>" not in text

@@ -10,13 +10,8 @@ files that exist.
 
 from __future__ import annotations
 
-import functools
 import json
-import os
-import shutil
-import threading
 from collections.abc import Iterator
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
 
@@ -26,26 +21,10 @@ from matplotlib import image
 
 from analysis import pipeline
 from analysis.config import load_config
+from tests.pipeline.chromium import Visit, serve
 from tests.pipeline.conftest import make_project, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
-
-CHROMIUM = os.environ.get("PILOT_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
-# flags for a closed network (no background or update traffic), as root in a container
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-class _QuietHandler(SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:  # noqa: A002 - stdlib signature
-        pass
 
 
 @pytest.fixture(scope="module")
@@ -68,86 +47,15 @@ def reports(tmp_path_factory, demo_data) -> Path:
 @pytest.fixture(scope="module")
 def site(reports) -> Iterator[str]:
     """Base URL of an HTTP server on 127.0.0.1 serving the reports folder."""
-    handler = functools.partial(_QuietHandler, directory=str(reports))
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/"
-    server.shutdown()
-    server.server_close()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.skip(
-            f"Chromium not found at {CHROMIUM}: `make test` installs Debian's chromium "
-            "package when run as root; elsewhere install it or set PILOT_CHROMIUM"
-        )
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Visit:
-    """One page opened in a fresh browser context, with everything it requested or raised."""
-
-    def __init__(self, browser, url: str) -> None:
-        self.context = browser.new_context(viewport={"width": 1280, "height": 900})
-        self.page = self.context.new_page()
-        self.requests: list[str] = []
-        self.errors: list[str] = []
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on(
-            "console",
-            lambda message: message.type == "error" and self.errors.append(message.text),
-        )
-        self.response = self.page.goto(url, wait_until="load")
-
-    def foreign_requests(self, site: str) -> list[str]:
-        host = urlparse(site).netloc
-        return [
-            url
-            for url in self.requests
-            if urlparse(url).scheme not in ("data", "blob") and urlparse(url).netloc != host
-        ]
-
-    def links(self) -> list[str]:
-        hrefs = self.page.eval_on_selector_all("a[href]", "els => els.map(a => a.href)")
-        return [h for h in hrefs if urlparse(h).scheme in ("http", "https")]
-
-    def broken_images(self) -> list[str]:
-        return self.page.eval_on_selector_all(
-            "img",
-            "imgs => imgs.filter(i => !i.complete || i.naturalWidth === 0)"
-            ".map(i => i.src.slice(0, 80))",
-        )
-
-    def close(self) -> None:
-        self.context.close()
-
-
-@pytest.fixture
-def visit(browser):
-    opened: list[Visit] = []
-
-    def open_page(url: str) -> Visit:
-        opened.append(Visit(browser, url))
-        return opened[-1]
-
-    yield open_page
-    for page in opened:
-        page.close()
+    with serve(reports) as url:
+        yield url
 
 
 def report_urls(index: Visit, site: str) -> list[str]:
     """The HTML reports the index links to, without fragments."""
-    urls = {link.split("#")[0] for link in index.links() if link.startswith(site)}
-    index_url = urljoin(site, "index.html")
-    return sorted(url for url in urls if url.endswith(".html") and url != index_url)
+    urls = {link.split("#")[0] for link in index.web_links() if link.startswith(site)}
+    pages = {urljoin(site, "index.html"), urljoin(site, "researchers.html")}
+    return sorted(url for url in urls if url.endswith(".html") and url not in pages)
 
 
 def test_index_opens_cleanly_and_every_link_resolves(browser, visit, site):
@@ -155,7 +63,7 @@ def test_index_opens_cleanly_and_every_link_resolves(browser, visit, site):
     assert index.response.status == 200
     assert index.errors == []
     assert index.foreign_requests(site) == []
-    local = [link for link in index.links() if link.startswith(site)]
+    local = [link for link in index.web_links() if link.startswith(site)]
     assert local, "the index links to no report"
     statuses = {link: index.page.request.get(link).status for link in local}
     assert {link: s for link, s in statuses.items() if s != 200} == {}
@@ -164,7 +72,7 @@ def test_index_opens_cleanly_and_every_link_resolves(browser, visit, site):
 def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, visit, site):
     urls = report_urls(visit(urljoin(site, "index.html")), site)
     kinds = {Path(urlparse(u).path).name for u in urls}
-    assert {"region_evaluation.html", "region_monitor.html", "synthesis.html"} <= kinds
+    assert {"region_evaluation.en.html", "region_monitor.en.html", "synthesis.en.html"} <= kinds
     for url in urls:
         report = visit(url)
         assert report.response.status == 200, url
@@ -179,7 +87,7 @@ def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, vis
 
 def test_a_region_report_renders_visibly(browser, visit, site, tmp_path):
     urls = report_urls(visit(urljoin(site, "index.html")), site)
-    report = visit(next(u for u in urls if u.endswith("region_evaluation.html")))
+    report = visit(next(u for u in urls if u.endswith("region_evaluation.en.html")))
     shot = tmp_path / "report.png"
     report.page.screenshot(path=str(shot), full_page=False)
     pixels = image.imread(shot)[..., :3]

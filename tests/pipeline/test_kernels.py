@@ -11,6 +11,7 @@ import pytest
 from analysis.reporting.batch import RegionJob, execute_region
 from analysis.reporting.html import ReportHeader
 from analysis.reporting.kernels import discard_kernel
+from analysis.reporting.layout import ReportLayout
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 
@@ -40,10 +41,9 @@ def job(tmp_path: Path, notebook: Path, region_id: str) -> RegionJob:
     return RegionJob(
         region_id=region_id,
         notebook=notebook,
+        language="en",
+        layout=ReportLayout(tmp_path / "reports"),
         parameters={"region_id": region_id},
-        workdir=tmp_path / region_id,
-        executed_path=tmp_path / "_executed" / f"{region_id}.ipynb",
-        html_path=tmp_path / region_id / "probe.html",
         header=ReportHeader("s", region_id, "-", "-"),
         provenance={},
         data_hash="d",
@@ -57,9 +57,10 @@ def test_a_reused_kernel_starts_each_region_clean_in_its_own_folder(tmp_path):
         for region_id in ("first", "second"):
             outcome = execute_region(job(tmp_path, notebook, region_id), reuse_kernel=True)
             assert outcome.status == "ok", outcome.error
-            seen.append(json.loads((tmp_path / region_id / "seen.json").read_text()))
+            # what the notebook wrote in its working folder is published to the region's
+            seen.append(json.loads((tmp_path / "reports" / region_id / "seen.json").read_text()))
     finally:
         discard_kernel()
     assert seen[0]["pid"] == seen[1]["pid"], "the same kernel ran both regions"
     assert seen[1]["leak"] is False, "the second region sees nothing of the first"
-    assert [Path(s["cwd"]).name for s in seen] == ["first", "second"]
+    assert [Path(s["cwd"]).parent.name for s in seen] == ["first", "second"]

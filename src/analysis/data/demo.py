@@ -1104,7 +1104,7 @@ def generate_demo(
     """
     out_dir = Path(out_dir)
     _check_demo_target(out_dir, seed, scale, force)
-    with staging.environment_errors("write the demo data", out_dir):
+    with staging.environment_errors(out_dir):
         out_dir.mkdir(parents=True, exist_ok=True)
         staging.remove_stale(out_dir, DEMO_STAGING)
         stage = staging.staging_folder(out_dir, DEMO_STAGING)

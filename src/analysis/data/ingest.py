@@ -36,6 +36,9 @@ OUTPUT_FILES = (
     "data_quality.json",
     "data_quality.html",
 )
+#: Every name the ingest writes into its output folder (an unmarked folder holding
+#: only these was made by a workbench version before the marker).
+OWN_NAMES = (*OUTPUT_FILES, "survey.parquet")
 
 
 @dataclass
@@ -276,7 +279,7 @@ def _check_dirs(raw_dir: Path, out_dir: Path) -> None:
             file=out_dir,
             hint="use a separate folder such as data/processed",
         )
-    foreign = staging.foreign_entries(out_dir)
+    foreign = staging.foreign_entries(out_dir, OWN_NAMES)
     if foreign:
         more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
         shown = ", ".join(foreign[:5]) + more
@@ -320,7 +323,7 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     _check_dirs(raw_dir, out_dir)
-    with staging.environment_errors("write the processed data", out_dir):
+    with staging.environment_errors(out_dir):
         out_dir.parent.mkdir(parents=True, exist_ok=True)
         prefix = _building_prefix(out_dir)
         staging.remove_stale(out_dir.parent, prefix)
@@ -330,7 +333,7 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
             summary = _build(raw_dir, build)
             made = [p.name for p in build.iterdir() if p.name != staging.MARKER]
             staging.write_marker(build, "processed", made)
-            staging.swap_in(build, out_dir)
+            staging.swap_in(build, out_dir, OWN_NAMES)
         except BaseException:
             shutil.rmtree(build, ignore_errors=True)
             raise

@@ -19,41 +19,26 @@ folder): :func:`environment_errors` turns those failures into one
 
 from __future__ import annotations
 
-import errno
 import json
 import os
 import shutil
 import socket
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import duckdb
 
-from analysis.errors import WorkbenchError
+from analysis.errors import ENVIRONMENT_ERRNOS, WorkbenchError, environment_error
 
 #: Marker file in every folder the workbench makes.
 MARKER = ".workbench.json"
 MADE_BY = "pilot-workbench"
-#: Files an output folder may hold although the workbench did not make them (its docs).
-KEPT_FILES = ("README.md", ".gitkeep")
-
-#: errno -> (what happened, what to do).
-ENVIRONMENT_ERRNOS: dict[int, tuple[str, str]] = {
-    errno.ENOSPC: ("no space left on the device", "free disk space or write to another disk"),
-    errno.EDQUOT: ("disk quota exceeded", "free disk space or write to another disk"),
-    errno.EROFS: (
-        "the file system is read-only",
-        "make the folder writable or write to another folder",
-    ),
-    errno.EACCES: ("permission denied", "make the folder writable or write to another folder"),
-    errno.EPERM: (
-        "operation not permitted",
-        "make the folder writable or write to another folder",
-    ),
-}
+#: Files an output folder may hold although the workbench did not make them (its docs);
+#: hidden files (``.gitkeep``, ``.gitignore``) count too. They are carried over, never deleted.
+KEPT_FILES = ("README.md",)
 
 
 def write_marker(folder: Path, kind: str, files: Iterable[str] = ()) -> None:
@@ -79,11 +64,13 @@ def read_marker(folder: Path) -> dict[str, Any] | None:
     return record if isinstance(record, dict) and record.get("made_by") == MADE_BY else None
 
 
-def foreign_entries(folder: Path) -> list[str]:
-    """What replacing ``folder`` would destroy of the user's: empty when it may be replaced.
+def foreign_entries(folder: Path, own_names: Collection[str] = ()) -> list[str]:
+    """What makes ``folder`` not the workbench's to replace: empty when it may be replaced.
 
-    A folder may be replaced when it does not exist, is empty, holds only
-    :data:`KEPT_FILES`, or carries the workbench's marker.
+    A folder may be replaced when it does not exist, carries the workbench's
+    marker, or holds nothing but :data:`KEPT_FILES`, hidden files and
+    ``own_names`` (the names the workbench writes there: an output folder made
+    before markers existed).
     """
     if not folder.exists() and not folder.is_symlink():
         return []
@@ -91,7 +78,10 @@ def foreign_entries(folder: Path) -> list[str]:
         return [folder.name]
     if read_marker(folder) is not None:
         return []
-    return sorted(p.name for p in folder.iterdir() if p.name not in KEPT_FILES)
+    allowed = {*KEPT_FILES, *own_names}
+    return sorted(
+        p.name for p in folder.iterdir() if p.name not in allowed and not p.name.startswith(".")
+    )
 
 
 def staging_folder(parent: Path, prefix: str) -> Path:
@@ -165,12 +155,13 @@ def _carry(entry: Path, target: Path) -> None:
         _link_or_copy(str(entry), str(target))
 
 
-def swap_in(build: Path, out_dir: Path) -> None:
+def swap_in(build: Path, out_dir: Path, own_names: Collection[str] = ()) -> None:
     """Put the marked folder ``build`` in place of ``out_dir``.
 
     Entries of ``out_dir`` that its marker does not list (its README, files a
     user added) are carried over into ``build`` first; then two renames swap
-    the folders and the old one is removed last. The caller has checked with
+    the folders and the old one is removed last. Without a marker, ``own_names``
+    are taken as the workbench's. The caller has checked with
     :func:`foreign_entries` that ``out_dir`` may be replaced.
 
     Raises
@@ -179,8 +170,8 @@ def swap_in(build: Path, out_dir: Path) -> None:
         If a file the workbench did not make has the name of one it makes now.
     """
     if out_dir.exists():
-        record = read_marker(out_dir) or {}
-        made = {*record.get("files", []), MARKER}
+        record = read_marker(out_dir)
+        made = {*(record["files"] if record else own_names), MARKER}
         for entry in sorted(out_dir.iterdir()):
             if entry.name in made:
                 continue
@@ -199,34 +190,26 @@ def swap_in(build: Path, out_dir: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
 
 
-def _errno_of(exc: BaseException) -> int | None:
-    """The environment errno behind an OSError or a DuckDB I/O error, if any."""
+def _as_os_error(exc: BaseException) -> OSError | None:
+    """The environment's OS error behind ``exc`` (DuckDB's I/O errors carry only text)."""
     if isinstance(exc, OSError) and exc.errno in ENVIRONMENT_ERRNOS:
-        return exc.errno
-    text = str(exc).lower()  # DuckDB's I/O errors (and some wrapped OSErrors) carry only text
-    return next((n for n in ENVIRONMENT_ERRNOS if os.strerror(n).lower() in text), None)
+        return exc
+    text = str(exc).lower()
+    number = next((n for n in ENVIRONMENT_ERRNOS if os.strerror(n).lower() in text), None)
+    return None if number is None else OSError(number, os.strerror(number))
 
 
 @contextmanager
-def environment_errors(action: str, folder: Path) -> Iterator[None]:
-    """Turn a full disk, a read-only or a forbidden folder into one clear WorkbenchError.
+def environment_errors(folder: Path) -> Iterator[None]:
+    """Turn a full disk, a read-only or a forbidden ``folder`` into one clear WorkbenchError.
 
-    Parameters
-    ----------
-    action
-        What was being done, e.g. ``"write the processed data"``.
-    folder
-        The folder being written, named in the message when the error names no file.
+    The message is :func:`analysis.errors.environment_error`'s; DuckDB's I/O
+    errors (no errno, only text) are recognised by the system's error text.
     """
     try:
         yield
     except (OSError, duckdb.Error) as exc:
-        number = _errno_of(exc)
-        if number is None:
+        cause = _as_os_error(exc)
+        if cause is None:
             raise
-        what, fix = ENVIRONMENT_ERRNOS[number]
-        name = getattr(exc, "filename", None)
-        where = f" ({name})" if name and Path(name) != folder else ""
-        raise WorkbenchError(
-            f"cannot {action} to {folder}: {what}{where}. Fix: {fix}; earlier outputs are unchanged"
-        ) from None
+        raise environment_error(cause, folder) from None

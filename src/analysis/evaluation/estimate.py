@@ -34,6 +34,7 @@ from scipy import stats
 from analysis.evaluation.load import RegionData
 from analysis.evaluation.texts import Language, report_text
 from analysis.methods import att_gt, its, synthetic_control, twfe
+from analysis.methods.did import AttGtResult
 from analysis.reporting.files import atomic_write_json
 
 Scale = Literal["ratio", "difference"]
@@ -152,7 +153,7 @@ def skip_caveats(
                     "caveat_skipped_methods",
                     language,
                     outcome=label(outcome),
-                    methods=", ".join(f"`{m}`" for m in methods),
+                    methods=", ".join(methods),
                     reason=why,
                 )
             )
@@ -189,9 +190,24 @@ def did_frame(data: RegionData, outcome: str) -> pd.DataFrame:
     a zero pre-period mean are dropped.
     """
     panel = pd.concat([data.pilot_practices, data.comparison_practices])
-    frame = panel[["practice_id", "month", outcome, "first_treated_month"]].dropna(subset=[outcome])
+    return practice_quarters(panel, outcome, data.start_months[0])
+
+
+def practice_quarters(
+    practice_months: pd.DataFrame, outcome: str, baseline_end: pd.Timestamp
+) -> pd.DataFrame:
+    """Practice-quarters on the scale of the region reports' difference-in-differences.
+
+    The steps of :func:`did_frame` for any practice-month table with columns
+    ``practice_id``, ``month``, ``first_treated_month`` (missing = never) and
+    ``outcome``: ratio-scale outcomes relative to each practice's mean before
+    ``baseline_end``, then quarterly means with integer ``period``, ``cohort``
+    (0 = never treated) and ``treated``.
+    """
+    columns = ["practice_id", "month", outcome, "first_treated_month"]
+    frame = practice_months[columns].dropna(subset=[outcome])
     if outcome_scale(outcome) == "ratio":
-        frame = _relative_to_baseline(frame, outcome, data.start_months[0])
+        frame = relative_to_baseline(frame, outcome, baseline_end)
     frame = frame.assign(
         period=quarter_index(frame["month"]),
         cohort=quarter_index(frame["first_treated_month"]).fillna(0),
@@ -212,9 +228,13 @@ def quarter_index(months: pd.Series) -> pd.Series:
     return months.dt.year * 4 + months.dt.quarter
 
 
-def _relative_to_baseline(
+def relative_to_baseline(
     frame: pd.DataFrame, outcome: str, first_start: pd.Timestamp
 ) -> pd.DataFrame:
+    """``outcome`` divided by each practice's mean before ``first_start`` (others dropped).
+
+    Practices without a positive mean before ``first_start`` are left out.
+    """
     before = frame[pd.to_datetime(frame["month"]) < pd.Timestamp(first_start)]
     baseline = before.groupby("practice_id")[outcome].mean()
     usable = baseline[baseline > 0]
@@ -273,6 +293,41 @@ def _treated_post_mean(frame: pd.DataFrame, outcome: str) -> float:
     return float(frame.loc[frame["treated"] == 1, outcome].mean())
 
 
+@dataclass(frozen=True)
+class PrimaryEstimate:
+    """The region reports' primary effect on the scale of :func:`did_frame`."""
+
+    fit: AttGtResult
+    estimate: float
+    std_error: float
+    ci_low: float
+    ci_high: float
+
+
+def primary_did(frame: pd.DataFrame, outcome: str, *, alpha: float = 0.05) -> PrimaryEstimate:
+    """The primary estimate of a region report, from a :func:`did_frame`-shaped table.
+
+    ``att_gt`` with never-treated comparison practices and regression
+    adjustment, its simple aggregation over post-start cells, and the
+    few-clusters t interval of :func:`small_sample_interval` on the number of
+    pilot practices. ``analysis.methods.simulate_power`` simulates exactly this.
+    """
+    cs = att_gt(
+        frame,
+        outcome=outcome,
+        unit="practice_id",
+        time="period",
+        cohort="cohort",
+        control="never_treated",
+        method="reg",
+    )
+    overall = cs.aggregate("simple").overall
+    low, high = small_sample_interval(
+        overall.estimate, overall.std_error, _n_treated(frame), alpha=alpha
+    )
+    return PrimaryEstimate(cs, overall.estimate, overall.std_error, low, high)
+
+
 def _has_both_groups(frame: pd.DataFrame) -> bool:
     return bool((frame["cohort"] > 0).any() and (frame["cohort"] == 0).any())
 
@@ -294,23 +349,13 @@ def _did_effects(
     scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
     mean1 = _treated_post_mean(frame, outcome)
     try:
-        cs = att_gt(
-            frame,
-            outcome=outcome,
-            unit="practice_id",
-            time="period",
-            cohort="cohort",
-            control="never_treated",
-            method="reg",
-        )
-        overall = cs.aggregate("simple").overall
+        primary = primary_did(frame, outcome)
     except ValueError as exc:  # the data cannot support the estimator (LinAlgError included)
         evaluation.skip(outcome, methods, "estimator_failed", str(exc))
         return False
-    low, high = small_sample_interval(overall.estimate, overall.std_error, _n_treated(frame))
-    est = _as_scale(overall.estimate, low, high, mean1, scale)
+    est = _as_scale(primary.estimate, primary.ci_low, primary.ci_high, mean1, scale)
     evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
-    evaluation.fits[(outcome, "att_gt")] = cs
+    evaluation.fits[(outcome, "att_gt")] = primary.fit
     try:
         tw = twfe(frame, outcome=outcome, unit="practice_id", time="period", treated="treated")
     except ValueError as exc:

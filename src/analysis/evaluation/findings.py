@@ -8,6 +8,7 @@ from typing import Literal
 import pandas as pd
 
 from analysis.evaluation.estimate import Effect
+from analysis.reporting.escape import markdown_literal
 
 Language = Literal["en", "nl"]
 
@@ -128,7 +129,7 @@ def as_change(scale: str, estimate: float, low: float, high: float) -> tuple[lis
 def describe_effect(effect: Effect, language: Language = "en") -> str:
     """One sentence on size, direction and interval, and one on how sure we are."""
     t = TEXT[language]
-    label = outcome_label(effect.outcome, language, title=True)
+    label = markdown_literal(outcome_label(effect.outcome, language, title=True))
     (change, low, high), decimals = as_change(
         effect.scale, effect.estimate, effect.ci_low, effect.ci_high
     )

@@ -46,6 +46,7 @@ from analysis.methods.spc import (
     run_chart,
     xmr_chart,
 )
+from analysis.reporting.escape import markdown_literal
 
 __all__ = [
     "BASELINE_MIN",
@@ -299,13 +300,14 @@ def monitor_text(section: str, language: Language = "en", **fields: object) -> s
 
     Examples
     --------
-    >>> monitor_text("title", "nl", name="Noord-Limburg", region_id="NL-NLI")
-    '## Maandmonitor: Noord-Limburg (NL-NLI)'
+    >>> print(monitor_text("title", "nl", name="Noord-Limburg", region_id="NL-NLI"))
+    ## Maandmonitor: Noord-Limburg (NL-NLI)
     """
     _text(language)
     if section not in SECTIONS[language]:
         raise ValueError(f"unknown section {section!r}; use one of {sorted(SECTIONS[language])}")
-    return SECTIONS[language][section].format(**fields)
+    literal = {k: markdown_literal(v) if isinstance(v, str) else v for k, v in fields.items()}
+    return SECTIONS[language][section].format(**literal)
 
 
 def _text(language: str) -> dict[str, str]:

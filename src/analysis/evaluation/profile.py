@@ -13,6 +13,7 @@ from analysis.evaluation.findings import Language, format_number, outcome_label
 from analysis.evaluation.load import RegionData
 from analysis.evaluation.texts import localise_table, report_text
 from analysis.methods.did import AttGtResult
+from analysis.reporting.escape import literal_figure_text
 
 
 def region_profile(data: RegionData, *, threshold: int = 10) -> pd.DataFrame:
@@ -89,7 +90,10 @@ def plot_event_study(result: AttGtResult, outcome: str, language: Language = "en
         xlabel=report_text("quarters_since_start", language),
         ylabel=report_text("effect_vs_baseline" if ratio else "effect_pp", language),
         title=report_text(
-            "event_study", language, outcome=outcome_label(outcome, language, title=True)
+            "event_study",
+            language,
+            markdown=False,
+            outcome=outcome_label(outcome, language, title=True),
         ),
         labels=(report_text("before_start", language), report_text("after_start", language)),
     )
@@ -196,6 +200,7 @@ def show(figure: Figure, *, dpi: int = 96) -> None:
     from IPython.display import Image, display
 
     buffer = io.BytesIO()
+    literal_figure_text(figure)  # names and log texts from the data: "$" is not math
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     display(Image(data=buffer.getvalue(), format="png"))
     plt.close(figure)
@@ -223,7 +228,11 @@ def show_table(
 
     text_columns = [c for c in table.select_dtypes(exclude="number") if not _counts(table[c])]
     separators = {"decimal": ","} if language == "nl" else {}
-    styled = table.style.hide(axis="index").format(precision=precision, na_rep="–", **separators)
+    styled = (
+        table.style.hide(axis="index")
+        .format(precision=precision, na_rep="–", escape="html", **separators)
+        .format_index(escape="html", axis=1)  # headers: outcome words may come from the data
+    )
     left = {c: [{"selector": "th", "props": "text-align: left"}] for c in text_columns}
     styled = styled.set_table_styles(left, overwrite=False)
     display(styled.set_properties(subset=text_columns, **{"text-align": "left"}))

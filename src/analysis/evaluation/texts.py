@@ -11,6 +11,8 @@ from typing import Literal
 
 import pandas as pd
 
+from analysis.reporting.escape import markdown_literal
+
 Language = Literal["en", "nl"]
 
 SECTIONS: dict[str, dict[str, str]] = {
@@ -255,17 +257,27 @@ def localise_table(table: pd.DataFrame, language: Language = "en") -> pd.DataFra
     )
 
 
-def report_text(section: str, language: Language = "en", **fields: object) -> str:
+def report_text(
+    section: str, language: Language = "en", *, markdown: bool = True, **fields: object
+) -> str:
     """Markdown of one report section in ``language``, with ``fields`` filled in.
+
+    Text fields come from the data (region names, outcome words), so in Markdown
+    they are shown literally (:func:`analysis.reporting.escape.markdown_literal`);
+    ``markdown=False`` gives plain text for figure labels.
 
     Examples
     --------
     >>> report_text("findings", "nl")
     '## Bevindingen'
+    >>> report_text("caveat_no_estimate", "en", outcome="<b>x</b>", reason="none")[:43]
+    'No effect estimate for &lt;b&gt;x&lt;/b&gt;'
     """
     _check_language(language)
     if section not in SECTIONS:
         raise ValueError(f"unknown section {section!r}; use one of {sorted(SECTIONS)}")
+    if markdown:
+        fields = {k: markdown_literal(v) if isinstance(v, str) else v for k, v in fields.items()}
     return SECTIONS[section][language].format(**fields)
 
 

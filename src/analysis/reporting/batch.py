@@ -9,35 +9,41 @@ in-process, and returns one :class:`RegionOutcome` per job.
 
 from __future__ import annotations
 
+import shutil
 import time
 import traceback
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any, Literal
 
+import nbformat
+
 from analysis.reporting.files import atomic_write_json, read_json
 from analysis.reporting.html import ReportHeader, render_html
+from analysis.reporting.layout import ReportLayout
 from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
 
 Status = Literal["ok", "failed", "cached", "skipped"]
-RECORD_SUFFIX = ".run.json"
 KERNEL_NAME = "pilot-workbench"
 
 
 @dataclass(frozen=True)
 class RegionJob:
-    """One notebook execution: inputs, outputs and the cache key that ties them."""
+    """One notebook execution for one region in one language.
+
+    Its output paths come from the study's :class:`ReportLayout`; its cache key
+    ties them to every input the run uses.
+    """
 
     region_id: str
     notebook: Path
+    language: str
+    layout: ReportLayout
     parameters: dict[str, Any]
-    workdir: Path
-    executed_path: Path
-    html_path: Path
     header: ReportHeader
     provenance: dict[str, Any]
     data_hash: str
@@ -45,23 +51,45 @@ class RegionJob:
 
     @property
     def label(self) -> str:
-        """Region and notebook, for progress displays."""
-        return f"{self.region_id} · {self.notebook.stem}"
+        """Region, notebook and language, for progress displays."""
+        return f"{self.region_id} · {self.notebook.stem} · {self.language}"
+
+    @property
+    def html_path(self) -> Path:
+        """The stakeholder report this run writes."""
+        return self.layout.report(self.region_id, self.notebook.stem, self.language)
+
+    @property
+    def executed_path(self) -> Path:
+        """The executed notebook this run writes (for researchers)."""
+        return self.layout.executed(self.region_id, self.notebook.stem, self.language)
+
+    @property
+    def workdir(self) -> Path:
+        """The notebook's working folder; what it writes there is published on success."""
+        return self.layout.workdir(self.region_id, self.notebook.stem, self.language)
 
     @property
     def record_path(self) -> Path:
-        """The JSON record of this region's last run of this notebook."""
-        return self.workdir / f".{self.notebook.stem}{RECORD_SUFFIX}"
+        """The JSON record of this region's last run of this notebook in this language."""
+        return self.layout.record(self.region_id, self.notebook.stem, self.language)
 
     @property
     def cache_key(self) -> str:
-        """Changes when the notebook, parameters, data or library change."""
+        """Changes when anything the report shows may change.
+
+        The notebook, its parameters, the data, the library and templates, and
+        the report's frame (study name, region name, data period, language).
+        """
+        frame = {k: v for k, v in asdict(self.header).items() if k != "generated"}
         return hash_json(
             {
                 "notebook": hash_files([self.notebook]),
                 "parameters": self.parameters,
                 "data": self.data_hash,
                 "library": library_fingerprint(),
+                "frame": frame,
+                "kernel": self.kernel_name,
             }
         )
 
@@ -71,13 +99,29 @@ class RegionJob:
         return record if isinstance(record, dict) else {}
 
     def is_cached(self) -> bool:
-        """True when the last run succeeded with the same inputs and its report exists."""
+        """True when the last run succeeded with the same inputs and all its outputs are intact.
+
+        Every output the run recorded (report, executed notebook, published files
+        such as ``results.json``) must still exist with the content it had: a
+        deleted or truncated output makes the run due again.
+        """
         record = self.last_record()
         return (
             record.get("status") == "ok"
             and record.get("cache_key") == self.cache_key
-            and self.html_path.is_file()
+            and outputs_intact(self.layout.root, record.get("outputs"))
         )
+
+
+def outputs_intact(root: Path, outputs: object) -> bool:
+    """True when each ``{relative path: sha256}`` of ``outputs`` is under ``root``, unchanged."""
+    if not isinstance(outputs, dict) or not outputs:
+        return False
+    for relative, digest in outputs.items():
+        path = root / relative
+        if not path.is_file() or hash_files([path], names=False) != digest:
+            return False
+    return True
 
 
 @dataclass(frozen=True)
@@ -90,19 +134,23 @@ class RegionOutcome:
     finished: str = ""
     error: str | None = None
     notebook: str = ""
+    language: str = ""
 
     @property
     def label(self) -> str:
-        """Region and notebook, as :attr:`RegionJob.label`."""
-        return f"{self.region_id} · {self.notebook}"
+        """Region, notebook and language, as :attr:`RegionJob.label`."""
+        return f"{self.region_id} · {self.notebook} · {self.language}"
 
 
 def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutcome:
-    """Execute one job's notebook with papermill and render its HTML.
+    """Execute one job's notebook with papermill, render its HTML, publish its outputs.
 
-    Never raises for a failing notebook: the executed notebook is kept (papermill
-    marks the failing cell) and the outcome says ``"failed"``. The previous HTML
-    report, if any, is left as it was.
+    The notebook runs in its own working folder; only when it succeeded are the
+    report written and the files it made (``results.json``) moved into the
+    region's folder. Never raises for a failing notebook: the executed notebook
+    is kept (papermill marks the failing cell), the outcome says ``"failed"``,
+    the previous HTML report is left as it was, and the files the previous run
+    published are withdrawn so that no stale result is read as current.
 
     Parameters
     ----------
@@ -113,18 +161,54 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
         instead of starting a new one.
     """
     start = time.perf_counter()
-    job.workdir.mkdir(parents=True, exist_ok=True)
-    job.executed_path.parent.mkdir(parents=True, exist_ok=True)
     try:
+        _fresh_folder(job.workdir)
+        job.executed_path.parent.mkdir(parents=True, exist_ok=True)
         _execute_notebook(job, reuse_kernel)
         render_html(job.executed_path, job.html_path, header=job.header, provenance=job.provenance)
+        published = _publish(job)
     except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
         if reuse_kernel:
             from analysis.reporting.kernels import discard_kernel
 
             discard_kernel()
+        _withdraw(job)
         return _finish(job, "failed", start, error=_describe_error(exc))
-    return _finish(job, "ok", start)
+    return _finish(job, "ok", start, published=published)
+
+
+def _fresh_folder(folder: Path) -> None:
+    """Empty a run's working folder (under ``_executed/``), keeping the folder itself.
+
+    A warm kernel may still have it as its working directory.
+    """
+    folder.mkdir(parents=True, exist_ok=True)
+    for leftover in folder.iterdir():
+        if leftover.is_dir() and not leftover.is_symlink():
+            shutil.rmtree(leftover)
+        else:
+            leftover.unlink()
+
+
+def _publish(job: RegionJob) -> list[Path]:
+    """Move the files the notebook wrote into the region's folder (atomic renames)."""
+    region_dir = job.layout.region_dir(job.region_id)
+    published = []
+    for made in sorted(job.workdir.iterdir()):
+        if made.is_file() and not made.name.startswith("."):
+            target = region_dir / made.name
+            made.replace(target)
+            published.append(target)
+    return published
+
+
+def _withdraw(job: RegionJob) -> None:
+    """Remove the files the last successful run of this job published, if unchanged since."""
+    record = job.last_record()
+    for relative in record.get("published", []):
+        path = job.layout.root / relative
+        if path.is_file() and hash_files([path], names=False) == record["outputs"].get(relative):
+            path.unlink()
 
 
 def execute_region_in_warm_kernel(job: RegionJob) -> RegionOutcome:
@@ -154,8 +238,24 @@ def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
             engine_name=engine,
         )
     finally:
-        if running.exists():  # papermill writes the notebook even when a cell fails
-            running.replace(job.executed_path)
+        _keep_if_complete(running, job.executed_path)
+
+
+def _keep_if_complete(running: Path, executed: Path) -> None:
+    """Put the notebook papermill wrote in place, unless writing it was cut short.
+
+    papermill writes the notebook even when a cell fails (the failing cell is
+    marked): that one is kept. A notebook truncated by a full disk is removed
+    and never replaces the last good one.
+    """
+    if not running.exists():
+        return
+    try:
+        nbformat.read(running, as_version=4)
+    except (OSError, ValueError):
+        running.unlink(missing_ok=True)
+        return
+    running.replace(executed)
 
 
 def _describe_error(exc: Exception) -> str:
@@ -167,7 +267,11 @@ def _describe_error(exc: Exception) -> str:
 
 
 def _finish(
-    job: RegionJob, status: Status, start: float, error: str | None = None
+    job: RegionJob,
+    status: Status,
+    start: float,
+    error: str | None = None,
+    published: Sequence[Path] = (),
 ) -> RegionOutcome:
     outcome = RegionOutcome(
         job.region_id,
@@ -176,21 +280,31 @@ def _finish(
         datetime.now().isoformat(timespec="seconds"),
         error,
         job.notebook.stem,
+        job.language,
     )
-    record = {
+    root = job.layout.root
+    record: dict[str, Any] = {
+        "region_id": job.region_id,
+        "notebook": job.notebook.stem,
+        "language": job.language,
         "status": status,
         "duration": outcome.duration,
         "finished": outcome.finished,
         "error": error,
         "cache_key": job.cache_key if status == "ok" else None,
     }
-    if status == "failed":  # keep the time of the last good run for the index
+    if status == "ok":
+        files = [job.html_path, job.executed_path, *published]
+        record["outputs"] = {
+            p.relative_to(root).as_posix(): hash_files([p], names=False) for p in files
+        }
+        record["published"] = [p.relative_to(root).as_posix() for p in published]
+        record["last_ok"] = outcome.finished
+    else:  # keep the time of the last good run: the index marks its report as outdated
         previous = job.last_record()
         record["last_ok"] = previous.get("last_ok") or (
             previous.get("finished") if previous.get("status") == "ok" else None
         )
-    else:
-        record["last_ok"] = outcome.finished
     atomic_write_json(job.record_path, record)
     return outcome
 
@@ -231,6 +345,7 @@ def _from_record(job: RegionJob, status: Status) -> RegionOutcome:
         str(record.get("finished") or ""),
         record.get("error"),
         job.notebook.stem,
+        job.language,
     )
 
 
@@ -301,4 +416,5 @@ def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
             datetime.now().isoformat(timespec="seconds"),
             _describe_error(exc),
             job.notebook.stem,
+            job.language,
         )

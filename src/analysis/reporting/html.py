@@ -10,6 +10,7 @@ from pathlib import Path
 import nbformat
 from nbconvert import HTMLExporter
 from nbconvert.preprocessors import TagRemovePreprocessor
+from nbconvert.preprocessors.sanitize import SanitizeHTML
 
 from analysis.reporting.files import atomic_write_text
 
@@ -52,6 +53,23 @@ class ReportHeader:
     language: str = "en"
 
 
+#: What a report may contain in Markdown and HTML outputs once sanitised: text markup,
+#: tables (pandas Styler, with its ``<style>`` block), figures; no script, no event
+#: handler, no ``javascript:`` link, no frame or form.
+ALLOWED_TAGS = [
+    *("a", "abbr", "b", "blockquote", "br", "caption", "code", "col", "colgroup", "dd"),
+    *("details", "div", "dl", "dt", "em", "figcaption", "figure", "h1", "h2", "h3", "h4"),
+    *("h5", "h6", "hr", "i", "img", "li", "ol", "p", "pre", "small", "span", "strong"),
+    *("style", "sub", "summary", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr"),
+    "ul",
+]
+ALLOWED_ATTRIBUTES = {
+    "*": ["class", "id", "style", "title", "lang", "colspan", "rowspan", "role", "aria-label"],
+    "a": ["href", "title", "hreflang"],
+    "img": ["src", "alt", "width", "height"],
+}
+
+
 #: nbconvert templates of the workbench; ``workbench`` is JupyterLab's without CDN scripts.
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "nbconvert"
 
@@ -71,6 +89,10 @@ def _exporter() -> HTMLExporter:
         enabled=True,
     )
     exporter.register_preprocessor(remover, enabled=True)
+    # Second line of defence: data text is escaped where it enters a report
+    # (analysis.reporting.escape); whatever slipped through cannot run as script.
+    sanitizer = SanitizeHTML(tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES, enabled=True)
+    exporter.register_preprocessor(sanitizer, enabled=True)
     return exporter
 
 

@@ -1,18 +1,24 @@
-"""The landing page ``reports/index.html``: one row per region."""
+"""The landing pages (``reports/index.html``, one per language) and the researchers' page.
+
+Both are built from the run records on disk (:class:`ReportLayout`), not from the
+last run: a run of two regions, or of another notebook, never drops a region
+from the index. Stakeholder pages link reports only; executed notebooks, run
+errors and durations are on the researchers' page.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from analysis.reporting.batch import RegionJob, RegionOutcome
+from analysis.reporting.batch import outputs_intact
 from analysis.reporting.files import atomic_write_text, read_json
+from analysis.reporting.layout import ReportLayout
 
 MONITOR_NOTEBOOK = "region_monitor"
 LABELS = {
@@ -23,14 +29,24 @@ LABELS = {
         "synthesis": "Synthesis across regions",
         "region": "Region",
         "pilot": "Pilot (start)",
-        "status": "Status",
-        "last_run": "Last run",
-        "duration": "Duration (s)",
         "headline": "Clear effects (primary estimate, 95% interval)",
         "links": "Open",
         "report": "evaluation report",
-        "notebook": "executed notebook",
         "monitor": "monitor",
+        "outdated": "outdated: the latest update failed; this report is from {date}",
+        "not_available": "no report yet",
+        "other_languages": "Other languages",
+        "researchers": "For researchers: run status and executed notebooks",
+        "status": "Status",
+        "notebook": "Notebook",
+        "language": "Language",
+        "last_run": "Last run",
+        "duration": "Duration (s)",
+        "error": "Error",
+        "executed": "executed notebook",
+        "researchers_title": "runs and executed notebooks (researchers only, do not share)",
+        "researchers_note": "Executed notebooks hold the full code and outputs of each run: "
+        "they are for the research team and are not to be shared with stakeholders.",
     },
     "nl": {
         "title": "evaluatierapporten",
@@ -39,33 +55,64 @@ LABELS = {
         "synthesis": "Synthese over regio's",
         "region": "Regio",
         "pilot": "Pilot (start)",
-        "status": "Status",
-        "last_run": "Laatste run",
-        "duration": "Duur (s)",
         "headline": "Duidelijke effecten (primaire schatting, 95%-interval)",
         "links": "Openen",
         "report": "evaluatierapport",
-        "notebook": "uitgevoerd notebook",
         "monitor": "monitor",
+        "outdated": "verouderd: de laatste bijwerking mislukte; dit rapport is van {date}",
+        "not_available": "nog geen rapport",
+        "other_languages": "Andere talen",
+        "researchers": "Voor onderzoekers: status van de runs en uitgevoerde notebooks",
+        "status": "Status",
+        "notebook": "Notebook",
+        "language": "Taal",
+        "last_run": "Laatste run",
+        "duration": "Duur (s)",
+        "error": "Fout",
+        "executed": "uitgevoerd notebook",
+        "researchers_title": "runs en uitgevoerde notebooks (alleen voor onderzoekers, niet delen)",
+        "researchers_note": "Uitgevoerde notebooks bevatten de volledige code en uitvoer van "
+        "elke run: ze zijn voor het onderzoeksteam en niet om te delen met belanghebbenden.",
     },
 }
+LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+
+
+@dataclass(frozen=True)
+class Link:
+    """A link on a page: its words and its (relative, percent-encoded) target."""
+
+    text: str
+    href: str
 
 
 @dataclass(frozen=True)
 class IndexRow:
-    """What the landing page shows for one region."""
+    """What a landing page shows for one region."""
 
     region_id: str
     name: str
     pilot: str
+    effects: list[str]
+    report: Link | None
+    monitor: Link | None
+    other_languages: list[Link] = field(default_factory=list)
+    outdated: str | None = None
+
+
+@dataclass(frozen=True)
+class RunRow:
+    """One run record, as the researchers' page shows it."""
+
+    region_id: str
+    notebook: str
+    language: str
     status: str
     finished: str
     duration: str
     error: str | None
-    effects: list[str]
     report: str | None
     executed: str | None
-    monitor: str | None
 
 
 def format_effect(result: dict, language: str = "en") -> str:
@@ -90,78 +137,184 @@ def _excludes_null(result: dict) -> bool:
     return not (result["ci_low"] <= null <= result["ci_high"])
 
 
-def _headline(results: object, language: str, limit: int = 4) -> list[str]:
-    """The primary effects whose interval excludes no change, largest first."""
+def clear_effects(results: object, language: str) -> list[str]:
+    """The primary effects whose interval excludes no change, largest first, in words."""
     if not isinstance(results, list):
         return []
-    primary = [r for r in results if r.get("primary") and r.get("ci_low") is not None]
+    primary = [
+        r
+        for r in results
+        if isinstance(r, dict) and r.get("primary") and r.get("ci_low") is not None
+    ]
     clear = sorted(
         (r for r in primary if _excludes_null(r)),
         key=lambda r: -abs(math.log(r["estimate"]) if r["scale"] == "ratio" else r["estimate"]),
     )
-    return [format_effect(r, language) for r in clear[:limit]]
+    return [format_effect(r, language) for r in clear]
 
 
-def _link(path: Path, base: Path) -> str | None:
-    return os.path.relpath(path, base) if path.is_file() else None
+def current_results(layout: ReportLayout, region_id: str, notebook: str) -> object:
+    """The region's ``results.json`` if a successful run published it and it is unchanged.
+
+    Results of a run that later failed were withdrawn; results edited or left
+    behind by hand are not shown as current.
+    """
+    path = layout.results(region_id)
+    relative = path.relative_to(layout.root).as_posix()
+    for record_path in layout.region_dir(region_id).glob(f".{notebook}.*.run.json"):
+        record = read_json(record_path, default={})
+        if (
+            isinstance(record, dict)
+            and record.get("status") == "ok"
+            and relative in record.get("published", [])
+            and outputs_intact(layout.root, {relative: record["outputs"][relative]})
+        ):
+            return read_json(path)
+    return None
+
+
+def _record(layout: ReportLayout, region_id: str, notebook: str, language: str) -> dict:
+    record = read_json(layout.record(region_id, notebook, language), default={})
+    return record if isinstance(record, dict) else {}
+
+
+def _report_link(
+    layout: ReportLayout, region_id: str, notebook: str, language: str, page: Path, text: str
+) -> Link | None:
+    path = layout.report(region_id, notebook, language)
+    return Link(text, layout.link(path, page)) if path.is_file() else None
 
 
 def index_rows(
-    jobs: Sequence[RegionJob],
-    outcomes: Sequence[RegionOutcome],
+    layout: ReportLayout,
+    language: str,
+    languages: Sequence[str],
+    *,
+    evaluation_notebook: str,
     names: dict[str, str],
-    reports_dir: Path,
-    language: str = "en",
-    pilots: dict[str, str] | None = None,
+    pilots: dict[str, str],
+    page: Path,
 ) -> list[IndexRow]:
-    """Build the rows from each job's run record and ``results.json``.
-
-    ``names`` maps region ids to names, ``pilots`` to a short description of
-    the region's interventions.
-    """
-    by_region = {o.region_id: o for o in outcomes}
+    """One row per region with a run record on disk, in ``language``."""
+    t = LABELS[language]
     rows = []
-    for job in sorted(jobs, key=lambda j: j.region_id):
-        record, outcome = job.last_record(), by_region.get(job.region_id)
-        status = outcome.status if outcome else record.get("status", "not run")
-        if status == "cached":
-            status = "ok (cached)"
+    for rid in layout.region_ids():
+        record = _record(layout, rid, evaluation_notebook, language)
+        outdated = None
+        if record.get("status") == "failed" and record.get("last_ok"):
+            outdated = t["outdated"].format(date=str(record["last_ok"]).replace("T", " ")[:16])
+        others = [
+            link
+            for other in languages
+            if other != language
+            and (
+                link := _report_link(
+                    layout, rid, evaluation_notebook, other, page, LANGUAGE_NAMES[other]
+                )
+            )
+        ]
         rows.append(
             IndexRow(
-                region_id=job.region_id,
-                name=names.get(job.region_id, job.region_id),
-                pilot=(pilots or {}).get(job.region_id, ""),
-                status=status,
-                finished=str(record.get("finished", "")).replace("T", " ")[:16],
-                duration=f"{record.get('duration', 0):.0f}",
-                error=record.get("error"),
-                effects=_headline(read_json(job.workdir / "results.json"), language),
-                report=_link(job.html_path, reports_dir),
-                executed=_link(job.executed_path, reports_dir),
-                monitor=_link(job.workdir / f"{MONITOR_NOTEBOOK}.html", reports_dir),
+                region_id=rid,
+                name=names.get(rid, rid),
+                pilot=pilots.get(rid, ""),
+                effects=clear_effects(current_results(layout, rid, evaluation_notebook), language),
+                report=_report_link(layout, rid, evaluation_notebook, language, page, t["report"]),
+                monitor=_report_link(layout, rid, MONITOR_NOTEBOOK, language, page, t["monitor"]),
+                other_languages=others,
+                outdated=outdated,
             )
         )
     return rows
 
 
-def write_index(
-    reports_dir: Path,
-    rows: Sequence[IndexRow],
-    *,
-    study: str,
-    language: str = "en",
-    synthesis: Path | None = None,
-) -> Path:
-    """Write ``index.html`` into ``reports_dir`` (atomically) and return its path."""
-    env = Environment(
+def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
+    """Every run record under the reports folder, for the researchers' page."""
+    rows = []
+    for rid in [*layout.region_ids(), "synthesis"]:
+        folder = layout.region_dir(rid)
+        for path in sorted(folder.glob(".*.run.json")) if folder.is_dir() else []:
+            record = read_json(path, default={})
+            if not isinstance(record, dict) or "notebook" not in record:
+                continue
+            notebook, language = record["notebook"], record.get("language", "")
+            report = layout.report(rid, notebook, language)
+            executed = layout.executed(rid, notebook, language)
+            rows.append(
+                RunRow(
+                    region_id=rid,
+                    notebook=notebook,
+                    language=language,
+                    status=str(record.get("status", "")),
+                    finished=str(record.get("finished", "")).replace("T", " ")[:16],
+                    duration=f"{record.get('duration', 0):.0f}",
+                    error=record.get("error"),
+                    report=layout.link(report, page) if report.is_file() else None,
+                    executed=layout.link(executed, page) if executed.is_file() else None,
+                )
+            )
+    return rows
+
+
+def _environment() -> Environment:
+    return Environment(
         loader=PackageLoader("analysis", "templates"), autoescape=select_autoescape(["html", "j2"])
     )
-    page = env.get_template("index.html.j2").render(
+
+
+def write_index_pages(
+    layout: ReportLayout,
+    *,
+    study: str,
+    languages: Sequence[str],
+    evaluation_notebook: str,
+    names: dict[str, str],
+    pilots: dict[str, str],
+) -> list[Path]:
+    """Write the landing page of every language and the researchers' page (atomically).
+
+    ``reports/index.html`` is in the first (primary) language; every other
+    language gets ``index.<lang>.html``. Returns the paths written.
+    """
+    env = _environment()
+    generated = datetime.now().isoformat(timespec="minutes")
+    written = []
+    pages = {
+        language: layout.index(language, primary=i == 0) for i, language in enumerate(languages)
+    }
+    for language, page in pages.items():
+        synthesis = layout.synthesis(language)
+        html = env.get_template("index.html.j2").render(
+            study=study,
+            language=language,
+            t=LABELS[language],
+            rows=index_rows(
+                layout,
+                language,
+                languages,
+                evaluation_notebook=evaluation_notebook,
+                names=names,
+                pilots=pilots,
+                page=page,
+            ),
+            generated=generated,
+            synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
+            researchers=layout.link(layout.researchers, page),
+            languages=[
+                Link(LANGUAGE_NAMES[other], layout.link(other_page, page))
+                for other, other_page in pages.items()
+                if other != language
+            ],
+        )
+        written.append(atomic_write_text(page, html))
+    primary = languages[0]
+    html = env.get_template("researchers.html.j2").render(
         study=study,
-        language=language,
-        t=LABELS[language],
-        rows=rows,
-        generated=datetime.now().isoformat(timespec="minutes"),
-        synthesis=_link(synthesis, reports_dir) if synthesis else None,
+        language=primary,
+        t=LABELS[primary],
+        runs=run_rows(layout, layout.researchers),
+        generated=generated,
+        index=layout.link(pages[primary], layout.researchers),
     )
-    return atomic_write_text(reports_dir / "index.html", page)
+    written.append(atomic_write_text(layout.researchers, html))
+    return written

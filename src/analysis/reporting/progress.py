@@ -8,6 +8,7 @@ from types import TracebackType
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from analysis.reporting.batch import RegionOutcome
 
@@ -79,18 +80,26 @@ class BatchProgress:
         self._progress.advance(self._overall)
         if not self.console.is_terminal:
             self.console.print(
-                f"{outcome.label}: {outcome.status} ({outcome.duration:.1f} s)", highlight=False
+                f"{outcome.label}: {outcome.status} ({outcome.duration:.1f} s)",
+                highlight=False,
+                markup=False,
             )
 
 
 def summary_table(outcomes: Sequence[RegionOutcome]) -> Table:
-    """The end-of-run table: region, notebook, status, duration, error."""
+    """The end-of-run table: region, notebook, language, status, duration, error.
+
+    Cells are plain text: an error message may hold brackets that are not markup.
+    """
     table = Table(title="Region runs", show_lines=False)
-    for column in ("region", "notebook", "status", "seconds", "error"):
+    for column in ("region", "notebook", "language", "status", "seconds", "error"):
         table.add_column(column)
-    for o in sorted(outcomes, key=lambda o: (o.region_id, o.notebook)):
+    for o in sorted(outcomes, key=lambda o: (o.region_id, o.notebook, o.language)):
         style = STATUS_STYLE.get(o.status, "")
         table.add_row(
-            o.region_id, o.notebook, f"[{style}]{o.status}", f"{o.duration:.1f}", o.error or ""
+            *(Text(v) for v in (o.region_id, o.notebook, o.language)),
+            Text(o.status, style=style),
+            f"{o.duration:.1f}",
+            Text(o.error or ""),
         )
     return table

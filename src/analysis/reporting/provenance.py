@@ -25,11 +25,12 @@ REPORTED_PACKAGES = (
 )
 
 
-def hash_files(paths: Iterable[Path], *, chunk_size: int = 1 << 20) -> str:
-    """SHA-256 over the names and contents of ``paths`` (sorted), as hex."""
+def hash_files(paths: Iterable[Path], *, names: bool = True, chunk_size: int = 1 << 20) -> str:
+    """SHA-256 over the contents of ``paths`` (sorted), and their names unless ``names=False``."""
     digest = hashlib.sha256()
     for path in sorted(Path(p) for p in paths):
-        digest.update(path.name.encode())
+        if names:
+            digest.update(path.name.encode())
         with path.open("rb") as handle:
             while block := handle.read(chunk_size):
                 digest.update(block)

@@ -1,0 +1,175 @@
+"""Where every output goes: one object that the pipeline, the batch, the index and the CLI ask.
+
+``reports/`` (the study's reports folder) holds::
+
+    index.html                         landing page for stakeholders, primary language
+    index.<lang>.html                  the landing page in every built language
+    researchers.html                   run status, errors, executed notebooks (researchers only)
+    <region>/<notebook>.<lang>.html    a region's report in one language (may be shared)
+    <region>/results.json              the region's effects with 95% intervals (researchers)
+    <region>/.<notebook>.<lang>.run.json   run record: status, cache key, outputs and hashes
+    synthesis/synthesis.<lang>.html    pooled effects across regions
+    _executed/<region>/<notebook>.<lang>.ipynb   executed notebooks, code and all (researchers)
+    _executed/<region>/<notebook>.<lang>.work/   a run's working folder while it runs
+    .workbench-reports                 marker: this folder was made by the workbench
+
+A region id becomes a folder name only through :meth:`ReportLayout.region_dir`,
+which refuses anything but a safe id (:mod:`analysis.ids`) and the names the
+workbench keeps for itself; links between pages are relative and percent-encoded
+(:meth:`ReportLayout.link`).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+from analysis.errors import WorkbenchError, environment_error
+from analysis.ids import require_safe_id
+
+#: Folder names under ``reports/`` that belong to the workbench, never to a region.
+SYNTHESIS_ID = "synthesis"
+EXECUTED_DIR = "_executed"
+RESERVED_IDS = frozenset({SYNTHESIS_ID, EXECUTED_DIR, "assets", "planning"})
+MARKER_NAME = ".workbench-reports"
+RECORD_SUFFIX = ".run.json"
+RESULTS_NAME = "results.json"
+
+
+@dataclass(frozen=True)
+class ReportLayout:
+    """The layout of one study's reports folder.
+
+    Parameters
+    ----------
+    root
+        The reports folder (``[data] reports`` of ``workbench.toml``), absolute.
+
+    Examples
+    --------
+    >>> layout = ReportLayout(Path("/study/reports"))
+    >>> layout.report("NL-GOR", "region_evaluation", "nl").as_posix()
+    '/study/reports/NL-GOR/region_evaluation.nl.html'
+    >>> layout.report("../x", "region_evaluation", "nl")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.errors.WorkbenchError: region id '../x' is not a safe id. Fix: ...
+    """
+
+    root: Path
+
+    # ---------------------------------------------------------------- per region and notebook
+
+    def region_dir(self, region_id: str) -> Path:
+        """The folder of one region's reports (or ``synthesis``), checked to be a safe id."""
+        require_safe_id(region_id, what="region id")
+        return self.root / region_id
+
+    def report(self, region_id: str, notebook: str, language: str) -> Path:
+        """The stakeholder HTML of one notebook run."""
+        return self.region_dir(region_id) / f"{_name(notebook)}.{_name(language)}.html"
+
+    def record(self, region_id: str, notebook: str, language: str) -> Path:
+        """The JSON record of the last run (status, cache key, outputs with hashes)."""
+        return self.region_dir(region_id) / f".{_name(notebook)}.{_name(language)}{RECORD_SUFFIX}"
+
+    def executed(self, region_id: str, notebook: str, language: str) -> Path:
+        """The executed notebook (code and outputs): for researchers, not for sharing."""
+        self.region_dir(region_id)
+        return self.root / EXECUTED_DIR / region_id / f"{_name(notebook)}.{_name(language)}.ipynb"
+
+    def workdir(self, region_id: str, notebook: str, language: str) -> Path:
+        """The working folder of a run: files the notebook writes land here first."""
+        return self.executed(region_id, notebook, language).with_suffix(".work")
+
+    def results(self, region_id: str) -> Path:
+        """The region's effects (``results.json``), published from a successful run."""
+        return self.region_dir(region_id) / RESULTS_NAME
+
+    def synthesis(self, language: str) -> Path:
+        """The synthesis report in ``language``."""
+        return self.report(SYNTHESIS_ID, SYNTHESIS_ID, language)
+
+    # ---------------------------------------------------------------- pages of the whole study
+
+    def index(self, language: str, *, primary: bool = False) -> Path:
+        """A landing page: ``index.html`` for the primary language, else ``index.<lang>.html``."""
+        return self.root / ("index.html" if primary else f"index.{_name(language)}.html")
+
+    @property
+    def researchers(self) -> Path:
+        """The researchers' page: run status, errors, executed notebooks."""
+        return self.root / "researchers.html"
+
+    def region_ids(self) -> list[str]:
+        """Regions that have at least one run record on disk (sorted)."""
+        if not self.root.is_dir():
+            return []
+        return sorted(
+            p.name
+            for p in self.root.iterdir()
+            if p.is_dir() and p.name not in RESERVED_IDS and any(p.glob(f".*{RECORD_SUFFIX}"))
+        )
+
+    @staticmethod
+    def link(target: Path, page: Path) -> str:
+        """A relative, percent-encoded link from ``page`` to ``target``.
+
+        Examples
+        --------
+        >>> ReportLayout.link(Path("/r/NL GOR/a.nl.html"), Path("/r/index.html"))
+        'NL%20GOR/a.nl.html'
+        """
+        relative = os.path.relpath(target, page.parent)
+        return "/".join(quote(part) for part in Path(relative).parts)
+
+    # ---------------------------------------------------------------- the folder itself
+
+    def prepare(self) -> None:
+        """Create the reports folder (with its marker) and check that it can be written.
+
+        Raises
+        ------
+        WorkbenchError
+            When the folder cannot be created or written (read-only, full disk),
+            or when it is a non-empty folder the workbench did not make.
+        """
+        marker = self.root / MARKER_NAME
+        try:
+            if self.root.is_dir() and not marker.is_file() and _foreign_files(self.root):
+                raise WorkbenchError(
+                    f"the reports folder {self.root} holds files the workbench did not make "
+                    f"({', '.join(_foreign_files(self.root)[:3])}). Fix: set [data] reports in "
+                    "workbench.toml to an empty or new folder"
+                )
+            self.root.mkdir(parents=True, exist_ok=True)
+            marker.write_text("Made by Pilot Workbench: report outputs, regenerated.\n")
+        except OSError as exc:
+            raise environment_error(exc, self.root) from exc
+
+
+_OWN_FILES = {"README.md", ".gitignore", ".gitkeep", MARKER_NAME}
+
+
+def _foreign_files(folder: Path) -> list[str]:
+    """Names in ``folder`` that are neither the workbench's nor a README.
+
+    Outputs of a workbench run made before the marker existed (index pages,
+    ``_executed``, region folders holding run records) count as the workbench's.
+    """
+
+    def ours(path: Path) -> bool:
+        if path.name in _OWN_FILES or path.name in RESERVED_IDS:
+            return True
+        if path.is_file():
+            return path.name.startswith("index") and path.suffix == ".html"
+        return any(path.glob(f".*{RECORD_SUFFIX}"))
+
+    return sorted(p.name for p in folder.iterdir() if not ours(p))
+
+
+def _name(value: str) -> str:
+    """A notebook name or language, checked like an id before it becomes part of a file name."""
+    return require_safe_id(value, what="name")
