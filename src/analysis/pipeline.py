@@ -6,6 +6,7 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -18,6 +19,7 @@ from analysis.ids import require_safe_id
 from analysis.reporting.batch import (
     RegionJob,
     RegionOutcome,
+    remove_partial_outputs,
     run_jobs_locally,
     run_jobs_on_dask,
     select_jobs,
@@ -309,6 +311,7 @@ def execute_jobs(
     only_failed: bool = False,
 ) -> BatchResult:
     """Execute the jobs that need it, with live progress; cached ones are skipped."""
+    remove_partial_outputs(jobs)  # what a killed run left half-written
     to_run, outcomes = select_jobs(jobs, force=force, only_failed=only_failed)
     with BatchProgress([j.label for j in to_run]) as progress:
         for outcome in outcomes:
@@ -321,9 +324,10 @@ def execute_jobs(
             if scheduler
             else run_jobs_locally(to_run, workers, progress.event)
         )
-        for outcome in runner:
-            progress.done(outcome)
-            outcomes.append(outcome)
+        with closing(runner):  # on Ctrl-C or SIGTERM the runner stops its workers at once
+            for outcome in runner:
+                progress.done(outcome)
+                outcomes.append(outcome)
     return BatchResult(sorted(outcomes, key=lambda o: o.region_id))
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,10 @@ from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
+from analysis.methods._options import MetaMethod, require_choice
 from analysis.methods._results import Overall, format_effects, normal_effects
 
-Method = Literal["REML", "DL", "PM"]
+Method = MetaMethod  # the estimators of tau^2 (R metafor method=)
 
 # metafor's defaults for the Fisher-scoring algorithm (rma.uni control list)
 _REML_THRESHOLD = 1e-5
@@ -225,8 +225,7 @@ def pool(
 def _validate(
     estimates: object, variances: object, labels: Sequence[str] | None, method: str, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    if method not in get_args(Method):
-        raise ValueError(f"method must be one of {get_args(Method)}, got {method!r}")
+    require_choice("method", method, MetaMethod)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     y = np.array(estimates, dtype=float)  # copies: the caller's data are never touched

@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-Improvement = Literal["increase", "decrease"]
+from analysis.methods._options import Improvement
+
 Annotations = Sequence[tuple[Any, str]]
 
 XMR_LIMIT = 2.66  # 3 / d2 with d2 = 1.128

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 
@@ -34,3 +35,20 @@ def read_json(path: Path, default: object = None) -> object:
         return json.loads(Path(path).read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return default
+
+
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")  # atomic_write_text's mkstemp names
+
+
+def remove_stale_temporaries(folder: Path) -> list[Path]:
+    """Remove the temporary files that a killed :func:`atomic_write_text` left in ``folder``.
+
+    Only names of the form ``.<name>.<8 random characters>.tmp`` are touched.
+    Call it when no other run writes to ``folder``.
+    """
+    removed = []
+    for path in Path(folder).glob(".*.tmp"):
+        if _TEMPORARY.match(path.name) and path.is_file():
+            path.unlink(missing_ok=True)
+            removed.append(path)
+    return removed
