@@ -41,7 +41,7 @@ def prepare(work: Path) -> list[str]:
     from analysis.data.ingest import ingest
 
     if not (work / "data" / "processed" / "regions.parquet").is_file():
-        generate_demo(work / "data" / "raw", seed=42, scale="small")
+        generate_demo(work / "data" / "raw", seed=42, scale="small", force=True)
         ingest(work / "data" / "raw", work / "data" / "processed")
     shutil.copytree(ROOT / "notebooks", work / "notebooks", dirs_exist_ok=True)
     regions = pd.read_parquet(work / "data" / "processed" / "regions.parquet")

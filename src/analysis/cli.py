@@ -91,14 +91,18 @@ def demo(
         Path | None,
         typer.Option(help="Output folder [default: data/raw of the study configuration]."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder holding files (overwrites demo files)."),
+    ] = False,
 ) -> None:
-    """Write the synthetic demo data set (NL and BE pilots with known effects)."""
+    """Write the synthetic demo data (NL and BE pilots with known effects) into an empty folder."""
     from analysis.data.demo import generate_demo
 
     if scale not in ("small", "national"):
         raise WorkbenchError(f"--scale {scale!r} is not known. Fix: use 'small' or 'national'")
     target = out or _config().raw_dir
-    generate_demo(target, seed=seed, scale=scale)  # type: ignore[arg-type]
+    generate_demo(target, seed=seed, scale=scale, force=force)  # type: ignore[arg-type]
     console.print(
         f"demo data written to {target} (ground truth: {target / 'ground_truth.json'})",
         markup=False,

@@ -45,8 +45,10 @@ INGEST_RECORD = ".ingest.json"
 
 
 def raw_is_empty(raw_dir: Path) -> bool:
-    """True when ``raw_dir`` holds no data files (a README does not count)."""
-    return not any(p.suffix in {".csv", ".parquet"} for p in raw_dir.glob("*") if p.is_file())
+    """True when ``raw_dir`` holds no files at all (a README and hidden files do not count)."""
+    from analysis.data.readers import raw_folder_is_empty
+
+    return raw_folder_is_empty(raw_dir)
 
 
 def ensure_demo(config: StudyConfig, *, seed: int = 42) -> bool:

@@ -8,7 +8,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from analysis.evaluation.disclosure import suppress_small_counts
-from analysis.evaluation.estimate import Evaluation, outcome_scale
+from analysis.evaluation.estimate import Evaluation, outcome_scale, skip_caveats
 from analysis.evaluation.findings import Language, format_number, outcome_label
 from analysis.evaluation.load import RegionData
 from analysis.evaluation.texts import localise_table, report_text
@@ -144,8 +144,8 @@ def data_caveats(
     """Plain-language caveats for this region, in ``language``.
 
     From the ingest's quality report, the practices left out of the estimates
-    and, with ``evaluation``, the outcomes that could not be estimated. Counts
-    only: practice ids stay out of stakeholder reports.
+    and, with ``evaluation``, the outcomes and methods that could not be
+    estimated and why. Counts only: practice ids stay out of stakeholder reports.
     """
     practices = set(data.panel.loc[data.panel["region_id"] == data.region_id, "practice_id"])
     notes = []
@@ -164,9 +164,8 @@ def data_caveats(
     if dropped:
         n = format_number(dropped, 0, language)
         notes.append(report_text("caveat_dropped_rows", language, n=n))
-    for outcome in evaluation.no_baseline if evaluation is not None else []:
-        label = outcome_label(outcome, language)
-        notes.append(report_text("caveat_no_baseline", language, outcome=label))
+    if evaluation is not None:
+        notes += skip_caveats(evaluation, language, lambda o: outcome_label(o, language))
     return notes
 
 

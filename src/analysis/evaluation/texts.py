@@ -87,12 +87,57 @@ SECTIONS: dict[str, dict[str, str]] = {
     },
     "forest_prediction_interval": {"en": "prediction interval", "nl": "voorspellingsinterval"},
     "forest_pooled_estimate": {"en": "pooled estimate", "nl": "gepoold effect"},
-    "caveat_no_baseline": {
-        "en": "No effect estimate for {outcome}: no pilot or no comparison practice has a "
-        "non-zero value before the start, so there is no baseline to compare with.",
-        "nl": "Geen effectschatting voor {outcome}: geen pilot- of vergelijkingspraktijk heeft "
-        "vóór de start een waarde boven nul, dus er is geen uitgangswaarde om mee te "
-        "vergelijken.",
+    "caveat_no_estimate": {
+        "en": "No effect estimate for {outcome}: {reason}.",
+        "nl": "Geen effectschatting voor {outcome}: {reason}.",
+    },
+    "caveat_skipped_methods": {
+        "en": "No {methods} estimate for {outcome}: {reason}.",
+        "nl": "Geen schatting met {methods} voor {outcome}: {reason}.",
+    },
+    "caveat_left_out": {
+        "en": "{n} practice(s) left out of the estimates for {outcome} because they have no "
+        "value for it in a whole quarter.",
+        "nl": "{n} praktijk(en) niet meegenomen in de schattingen voor {outcome} omdat ze in een "
+        "heel kwartaal geen waarde hebben.",
+    },
+    "skip_no_pre_period": {
+        "en": "the pilot practices have no month of data before the start of the pilot, so "
+        "there is nothing to compare with",
+        "nl": "de pilotpraktijken hebben geen maand met gegevens vóór de start van de pilot, dus "
+        "er is niets om mee te vergelijken",
+    },
+    "skip_no_post_period": {
+        "en": "the pilot practices have no month of data after the start of the pilot",
+        "nl": "de pilotpraktijken hebben geen maand met gegevens na de start van de pilot",
+    },
+    "skip_no_baseline": {
+        "en": "no pilot or no comparison practice has a non-zero value before the start, so "
+        "there is no baseline to compare with",
+        "nl": "geen pilot- of vergelijkingspraktijk heeft vóór de start een waarde boven nul, "
+        "dus er is geen uitgangswaarde om mee te vergelijken",
+    },
+    "skip_no_comparison": {
+        "en": "there are no comparison practices (practices without the intervention) in this "
+        "country",
+        "nl": "er zijn geen vergelijkingspraktijken (praktijken zonder de interventie) in dit land",
+    },
+    "skip_no_complete_pilot_practices": {
+        "en": "none of the region's pilot practices has data in every month of the study window",
+        "nl": "geen van de pilotpraktijken van de regio heeft gegevens in elke maand van de "
+        "onderzoeksperiode",
+    },
+    "skip_incomplete_series": {
+        "en": "no pilot or no comparison practice has a value in every quarter",
+        "nl": "geen pilot- of vergelijkingspraktijk heeft een waarde in elk kwartaal",
+    },
+    "skip_too_few_regions": {
+        "en": "fewer than three regions to build a synthetic comparison region from",
+        "nl": "minder dan drie regio's om een synthetische vergelijkingsregio van te maken",
+    },
+    "skip_estimator_failed": {
+        "en": "the method cannot be fitted to this region's data",
+        "nl": "de methode is niet te schatten op de gegevens van deze regio",
     },
     "caveat_dropped_practices": {
         "en": "{n} practice(s), pilot or comparison, left out of the effect estimates because "
@@ -225,7 +270,7 @@ def report_text(
     --------
     >>> report_text("findings", "nl")
     '## Bevindingen'
-    >>> report_text("caveat_no_baseline", "en", outcome="<b>x</b>")[:43]
+    >>> report_text("caveat_no_estimate", "en", outcome="<b>x</b>", reason="none")[:43]
     'No effect estimate for &lt;b&gt;x&lt;/b&gt;'
     """
     _check_language(language)
