@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 
 from analysis.config import StudyConfig
 from analysis.errors import WorkbenchError
@@ -234,12 +235,31 @@ def plan_region_jobs(
                 "language": language,
                 "study_name": config.name,
                 "disclosure_threshold": config.disclosure_threshold,
+                "show_practice_ids": config.show_practice_ids,
+                "indicator_words": config.indicators,
             }
             header = ReportHeader(
                 config.name, f"{row['name']} ({rid})", _period(row, language), now, language
             )
             jobs.append(_job(config, source, declared, rid, offered, header, data_hash))
     return jobs
+
+
+_reported: set[tuple[Path, tuple[str, ...]]] = set()
+
+
+def report_undeclared(notebook: Path, names: Sequence[str]) -> None:
+    """Say once per notebook which parameters the workbench offers and it does not declare."""
+    key = (notebook, tuple(names))
+    if not names or key in _reported:
+        return
+    _reported.add(key)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"note: {notebook.name} does not declare the parameter(s) {', '.join(names)}, so the "
+        "workbench cannot pass them (study settings such as the disclosure threshold and the "
+        "language do not reach it). Declare them in its cell tagged 'parameters'.",
+        markup=False,
+    )
 
 
 def _job(
@@ -251,7 +271,12 @@ def _job(
     header: ReportHeader,
     data_hash: str,
 ) -> RegionJob:
-    """A job with the offered parameters the notebook declares, its provenance and outputs."""
+    """A job with the offered parameters the notebook declares, its provenance and outputs.
+
+    Offered parameters the notebook does not declare are reported once (a
+    notebook without ``disclosure_threshold`` cannot suppress small counts).
+    """
+    report_undeclared(source, sorted(set(offered) - declared))
     parameters = {k: v for k, v in offered.items() if k in declared}
     return RegionJob(
         region_id=region_id,
@@ -289,6 +314,7 @@ def plan_synthesis_jobs(
             "language": language,
             "study_name": config.name,
             "disclosure_threshold": config.disclosure_threshold,
+            "indicator_words": config.indicators,
         }
         words = Words(language)  # type: ignore[arg-type]
         header = ReportHeader(

@@ -17,9 +17,9 @@ from rawedit import read_rows, set_cell, write_rows
 
 from analysis.data.ingest import ingest
 from analysis.evaluation import evaluate_region, load_region
+from analysis.evaluation.caveats import data_caveats
 from analysis.evaluation.estimate import SKIP_REASONS, Evaluation
-from analysis.evaluation.profile import data_caveats
-from analysis.evaluation.texts import report_text
+from analysis.words import Words
 
 NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "region_evaluation.ipynb"
 OUTCOMES = ["referral_rate_medical_specialist", "gp_contact_rate", "gp_minutes"]
@@ -52,7 +52,7 @@ def skipped(evaluation: Evaluation) -> set[tuple[str, str, str]]:
 
 def test_every_skip_reason_has_words_in_both_languages() -> None:
     for reason in SKIP_REASONS:
-        assert report_text(f"skip_{reason}", "en") != report_text(f"skip_{reason}", "nl")
+        assert Words("en").text(f"skip.{reason}") != Words("nl").text(f"skip.{reason}")
 
 
 def test_empty_and_zero_list_size_of_a_pilot_practice(mini_raw: Path, tmp_path: Path) -> None:
@@ -64,7 +64,7 @@ def test_empty_and_zero_list_size_of_a_pilot_practice(mini_raw: Path, tmp_path: 
     assert {(rate, "att_gt"), (rate, "twfe"), ("gp_minutes", "att_gt")} <= estimated(evaluation)
     assert evaluation.left_out == {rate: 1, "gp_contact_rate": 1}
     data = load_region(tmp_path / "processed", PILOT)
-    caveats = data_caveats(data, "nl", evaluation)
+    caveats = data_caveats(data, Words("nl"), evaluation, threshold=1)
     assert any(
         "1 praktijk(en) niet meegenomen in de schattingen voor verwijzingen" in c for c in caveats
     )
@@ -104,7 +104,7 @@ def test_intervention_without_months_before_or_after_its_start(
     evaluation = evaluate_region(data, OUTCOMES)
     assert evaluation.effects == []
     assert {(o, "att_gt", reason) for o in OUTCOMES} <= skipped(evaluation)
-    english = data_caveats(data, "en", evaluation)
+    english = data_caveats(data, Words("en"), evaluation, threshold=1)
     assert any(
         c.startswith("No effect estimate for referrals to medical specialists") for c in english
     ), english
@@ -114,7 +114,10 @@ def test_too_few_regions_for_a_synthetic_control_is_said(mini_raw: Path, tmp_pat
     evaluation = evaluate(mini_raw, tmp_path / "processed")
     assert ("gp_minutes", "synthetic_control", "too_few_regions") in skipped(evaluation)
     assert ("gp_minutes", "att_gt") in estimated(evaluation)
-    assert any("synthetic" in c and "fewer than three regions" in c for c in evaluation.notes)
+    notes = data_caveats(
+        load_region(tmp_path / "processed", PILOT), Words("en"), evaluation, threshold=1
+    )
+    assert any("synthetic" in c and "fewer than three regions" in c for c in notes), notes
 
 
 @pytest.mark.slow

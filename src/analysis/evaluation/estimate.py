@@ -22,7 +22,6 @@ caveat instead of failing.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -32,14 +31,14 @@ import pandas as pd
 from scipy import stats
 
 from analysis.evaluation.load import RegionData
-from analysis.evaluation.texts import Language, report_text
 from analysis.methods import att_gt, its, synthetic_control, twfe
 from analysis.methods.did import AttGtResult
 from analysis.reporting.files import atomic_write_json
+from analysis.words.indicators import builtin_indicators
 
 Scale = Literal["ratio", "difference"]
 Method = Literal["att_gt", "twfe", "its", "synthetic_control"]
-#: Why a method gave no estimate for an outcome (words: ``texts`` section ``skip_<reason>``).
+#: Why a method gave no estimate for an outcome (words: the catalogue's ``[skip]`` section).
 SkipReason = Literal[
     "no_pre_period",
     "no_post_period",
@@ -119,11 +118,6 @@ class Evaluation:
         """Outcomes without an estimate because no practice has a non-zero baseline."""
         return sorted({s.outcome for s in self.skipped if s.reason == "no_baseline"})
 
-    @property
-    def notes(self) -> list[str]:
-        """Why outcomes or methods have no estimate, in English (reports use ``data_caveats``)."""
-        return skip_caveats(self, "en")
-
     def skip(
         self, outcome: str, methods: list[Method], reason: SkipReason, detail: str = ""
     ) -> None:
@@ -131,44 +125,15 @@ class Evaluation:
         self.skipped += [Skipped(outcome, m, reason, detail) for m in methods]
 
 
-def skip_caveats(
-    evaluation: Evaluation,
-    language: Language = "en",
-    label: Callable[[str], str] = str,
-) -> list[str]:
-    """One sentence per outcome and reason of ``evaluation.skipped``, in ``language``.
-
-    ``label`` turns an outcome column into the words a report uses for it.
-    """
-    grouped: dict[tuple[str, str], list[str]] = {}
-    for s in evaluation.skipped:
-        grouped.setdefault((s.outcome, s.reason), []).append(s.method)
-    estimated = {e.outcome for e in evaluation.effects}
-    sentences = []
-    for (outcome, reason), methods in grouped.items():
-        why = report_text(f"skip_{reason}", language)
-        if outcome in estimated:
-            sentences.append(
-                report_text(
-                    "caveat_skipped_methods",
-                    language,
-                    outcome=label(outcome),
-                    methods=", ".join(methods),
-                    reason=why,
-                )
-            )
-        else:
-            sentences.append(
-                report_text("caveat_no_estimate", language, outcome=label(outcome), reason=why)
-            )
-    for outcome, n in evaluation.left_out.items():
-        sentences.append(report_text("caveat_left_out", language, outcome=label(outcome), n=n))
-    return sentences
-
-
 def outcome_scale(outcome: str) -> Scale:
-    """``difference`` for shares, ``ratio`` for counts and rates."""
-    return "difference" if outcome.endswith("_share") else "ratio"
+    """``difference`` for shares, ``ratio`` for counts and rates (the indicator catalogue).
+
+    Outcomes the catalogue does not know are shares when their name ends in
+    ``_share``.
+    """
+    known = builtin_indicators().get(outcome)
+    share = known.scale == "share" if known else outcome.endswith("_share")
+    return "difference" if share else "ratio"
 
 
 def month_index(months: pd.Series) -> pd.Series:
