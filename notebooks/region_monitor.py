@@ -36,7 +36,7 @@ from pathlib import Path
 from IPython.display import Markdown, display
 
 from analysis.evaluation import load_region
-from analysis.evaluation.charts import show
+from analysis.evaluation.charts import intervention_starts, show
 from analysis.evaluation.monitor import (
     MONITOR_INDICATORS,
     choose_baseline,
@@ -68,6 +68,10 @@ actions = pdsa_annotations(data.events, region_id, language=language)
 context = context_annotations(data.events, region_id)
 signals = signals_table(series, indicators, baseline_months=baseline.points, language=language)
 log = action_log(data, words, limit=20, show_practice_ids=show_practice_ids)
+starts = [
+    (start, words.text("chart.start_of", intervention=words.intervention(code)))
+    for code, start in intervention_starts(data)
+]
 
 # %% tags=["remove-input"]
 display(Markdown(monitor_text("title", language, name=str(data.region["name"]))))
@@ -87,6 +91,7 @@ for indicator in indicators:
         baseline_months=baseline.points,
         annotations=actions,
         context=context,
+        starts=starts,
         language=language,
     )
     show(figure, alt=words.text("chart.alt_monitor", outcome=words.indicator(indicator).name))

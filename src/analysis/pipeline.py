@@ -37,6 +37,7 @@ from analysis.reporting.provenance import (
     library_fingerprint,
     package_versions,
 )
+from analysis.reporting.quality_page import write_quality_pages
 from analysis.words import Words
 
 INGEST_RECORD = ".ingest.json"
@@ -217,7 +218,7 @@ def plan_region_jobs(
     declared = notebook_parameters(source)
     layout = layout_of(config)
     rows = table.set_index("region_id")
-    now = datetime.now().isoformat(timespec="minutes")
+    now = datetime.now()
     jobs = []
     for rid in region_ids:
         if rid in RESERVED_IDS:
@@ -239,7 +240,11 @@ def plan_region_jobs(
                 "indicator_words": config.indicators,
             }
             header = ReportHeader(
-                config.name, f"{row['name']} ({rid})", _period(row, language), now, language
+                config.name,
+                f"{row['name']} ({rid})",
+                _period(row, language),
+                Words(language).moment(now),  # type: ignore[arg-type]
+                language,
             )
             jobs.append(_job(config, source, declared, rid, offered, header, data_hash))
     return jobs
@@ -304,7 +309,7 @@ def plan_synthesis_jobs(
         }
     )
     declared = notebook_parameters(source)
-    now = datetime.now().isoformat(timespec="minutes")
+    now = datetime.now()
     jobs = []
     for language in languages or config.languages:
         offered = {
@@ -321,7 +326,7 @@ def plan_synthesis_jobs(
             config.name,
             words.text("frame.all_regions"),
             words.text("frame.see_region_reports"),
-            now,
+            words.moment(now),
             language,
         )
         jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, header, data_hash))
@@ -361,20 +366,35 @@ def execute_jobs(
 
 
 def refresh_index(config: StudyConfig) -> list[Path]:
-    """Rewrite the landing pages and the researchers' page from the run records on disk.
+    """Rewrite the landing pages, the data-quality pages and the researchers' page.
 
-    Every region that has a record appears, whatever the last run selected;
-    each region's evaluation link points at the study's evaluation notebook.
+    Built from the run records on disk: every region that has a record
+    appears, whatever the last run selected; each region's evaluation link
+    points at the study's evaluation notebook.
     """
+    layout = layout_of(config)
     table = region_table(config)
-    return write_index_pages(
-        layout_of(config),
+    languages = list(dict.fromkeys([*config.languages, *layout.languages()]))
+    quality = write_quality_pages(
+        layout,
+        config.processed_dir,
         study=config.name,
-        languages=config.languages,
-        evaluation_notebook=config.notebook,
-        names=dict(zip(table["region_id"], table["name"], strict=True)),
-        pilots=region_interventions(config),
+        languages=languages,
+        index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
+        threshold=config.disclosure_threshold,
     )
+    return [
+        *quality.values(),
+        *write_index_pages(
+            layout,
+            study=config.name,
+            languages=languages,
+            evaluation_notebook=config.notebook,
+            names=dict(zip(table["region_id"], table["name"], strict=True)),
+            pilots=region_interventions(config),
+            data_quality=quality,
+        ),
+    ]
 
 
 def _plan(

@@ -528,10 +528,11 @@ def monitor_charts(
     baseline_months: int,
     annotations: Annotations | None = None,
     context: Annotations | None = None,
+    starts: Annotations | None = None,
     language: Language = "en",
     title: str | None = None,
 ) -> tuple[RunChartResult | None, XmrChartResult | None, Figure]:
-    """Run chart above XmR chart of one indicator, actions and context marked.
+    """Run chart above XmR chart of one indicator, starts, actions and context marked.
 
     Parameters
     ----------
@@ -546,6 +547,9 @@ def monitor_charts(
         ``(month, label)`` actions (:func:`pdsa_annotations`): green dotted lines.
     context
         ``(month, label)`` external events (:func:`context_annotations`): grey dashed lines.
+    starts
+        ``(month, label)`` starts of the region's interventions: grey dash-dot lines,
+        every one of them.
     language
         Language of titles and legends.
     title
@@ -582,6 +586,7 @@ def monitor_charts(
         if not in_baseline.all():
             _shade(ax, months[in_baseline], t["baseline"])
         _mark(ax, context, months, colour="0.45", style="--", labels=ax is ax_run, side="right")
+        _mark(ax, starts, months, colour=palette.REFERENCE, style="-.", labels=ax is ax_run)
         _mark(ax, annotations, months, colour=palette.ACTION, style=":", labels=ax is ax_run)
     fmt = partial(_number, indicator, language=language)
     _draw_run(ax_run, run, t, fmt)

@@ -253,7 +253,7 @@ def write_index_pages(
     language gets ``index.<lang>.html``. Returns the paths written.
     """
     env = _environment()
-    generated = datetime.now().isoformat(timespec="minutes")
+    generated = datetime.now()
     written = []
     languages = list(dict.fromkeys([*languages, *layout.languages()]))
     pages = {
@@ -280,7 +280,7 @@ def write_index_pages(
             groups=programme_groups(rows, programmes, words),
             n_regions=len(rows),
             data_quality=layout.link(quality, page) if quality and quality.is_file() else None,
-            generated=generated,
+            generated=words.moment(generated),
             synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
             researchers=layout.link(layout.researchers, page),
             languages=[
@@ -296,7 +296,7 @@ def write_index_pages(
         language=primary,
         t=Words(primary).section("index"),  # type: ignore[arg-type]
         runs=run_rows(layout, layout.researchers),
-        generated=generated,
+        generated=Words(primary).moment(generated),  # type: ignore[arg-type]
         index=layout.link(pages[primary], layout.researchers),
     )
     written.append(atomic_write_text(layout.researchers, html))

@@ -4,6 +4,7 @@
 
     index.html                         landing page for stakeholders, primary language
     index.<lang>.html                  the landing page in every built language
+    data_quality.<lang>.html           what the ingest's checks found, counts only
     researchers.html                   run status, errors, executed notebooks (researchers only)
     <region>/<notebook>.<lang>.html    a region's report in one language (may be shared)
     <region>/results.json              the region's effects with 95% intervals (researchers)
@@ -97,6 +98,10 @@ class ReportLayout:
     def index(self, language: str, *, primary: bool = False) -> Path:
         """A landing page: ``index.html`` for the primary language, else ``index.<lang>.html``."""
         return self.root / ("index.html" if primary else f"index.{_name(language)}.html")
+
+    def data_quality(self, language: str) -> Path:
+        """The stakeholders' data-quality page in ``language`` (counts only, no ids)."""
+        return self.root / f"data_quality.{_name(language)}.html"
 
     @property
     def researchers(self) -> Path:

@@ -13,6 +13,7 @@ plain text (figure labels), and the formatters of :mod:`analysis.words.numbers`.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -151,6 +152,10 @@ class Words:
     def month(self, month: object, *, short: bool = False) -> str:
         """:func:`analysis.words.numbers.format_month` in this language."""
         return numbers.format_month(month, self.language, short=short)
+
+    def moment(self, moment: dt.datetime) -> str:
+        """:func:`analysis.words.numbers.format_moment` in this language."""
+        return numbers.format_moment(moment, self.language)
 
     def change(self, scale: str, estimate: float, low: float | None, high: float | None) -> str:
         """:func:`analysis.words.numbers.format_change` in this language."""

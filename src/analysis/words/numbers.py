@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal, get_args
 
 import pandas as pd
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 Language = Literal["nl", "en"]
@@ -74,6 +74,18 @@ def format_month(month: object, language: Language = "en", *, short: bool = Fals
     check_language(language)
     day = pd.Timestamp(month).date() if not isinstance(month, dt.date) else month
     return format_date(day, "LLL y" if short else "LLLL y", locale=LOCALES[language])
+
+
+def format_moment(moment: dt.datetime, language: Language = "en") -> str:
+    """A date and time for a page header: ``30 november 2026, 14:05``.
+
+    Examples
+    --------
+    >>> format_moment(dt.datetime(2026, 11, 30, 14, 5), "nl")
+    '30 november 2026, 14:05'
+    """
+    check_language(language)
+    return format_datetime(moment, "d MMMM y, HH:mm", locale=LOCALES[language])
 
 
 def change_values(
