@@ -18,6 +18,7 @@ import pyarrow.parquet as pq
 from analysis.data.contract import CONTACT_TYPES, DESTINATIONS, PROVIDER_ROLES
 from analysis.data.demo.scenario import ATC_CODES, ICPC_CODES, ICPC_P, SPECIALTIES
 from analysis.data.demo.simulate import CELL_ROLE, CELL_TYPE, epoch_days, expected
+from analysis.data.panel import REPEAT_WINDOW_DAYS
 
 
 def _dict_array(indices: np.ndarray, values: tuple[str, ...]) -> pa.DictionaryArray:
@@ -32,18 +33,64 @@ def _expand(counts: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return flat // counts.shape[1], flat % counts.shape[1]
 
 
+def _days(
+    rng: np.random.Generator, month_days: np.ndarray, month_len: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    """Days since 1970 of events in the practice-months ``rows``, uniform within the month."""
+    return month_days[rows] + (rng.random(len(rows)) * month_len[rows]).astype(np.int32)
+
+
 def _dates(
     rng: np.random.Generator, month_days: np.ndarray, month_len: np.ndarray, rows: np.ndarray
 ) -> pa.Array:
-    day = (rng.random(len(rows)) * month_len[rows]).astype(np.int32)
-    return pa.array(month_days[rows] + day, pa.int32()).cast(pa.date32())
+    return pa.array(_days(rng, month_days, month_len, rows), pa.int32()).cast(pa.date32())
+
+
+def _patient_numbers(
+    rng: np.random.Generator, pnum: np.ndarray, lst: np.ndarray, rows: np.ndarray
+) -> np.ndarray:
+    k = (rng.random(len(rows)) * lst[rows]).astype(np.int64)
+    return pnum[rows] * 10_000_000 + k
 
 
 def _patients(
     rng: np.random.Generator, pnum: np.ndarray, lst: np.ndarray, rows: np.ndarray
 ) -> pa.Array:
-    k = (rng.random(len(rows)) * lst[rows]).astype(np.int64)
-    return pa.array(pnum[rows] * 10_000_000 + k, pa.int64())
+    return pa.array(_patient_numbers(rng, pnum, lst, rows), pa.int64())
+
+
+def _returns(
+    rng: np.random.Generator,
+    practice: np.ndarray,
+    day: np.ndarray,
+    share: np.ndarray,
+    *columns: np.ndarray,
+) -> list[np.ndarray]:
+    """``columns`` (patient, ICPC code) with a ``share`` of contacts made returns.
+
+    A return copies the patient and complaint of an earlier contact of the same
+    practice 1 to :data:`~analysis.data.panel.REPEAT_WINDOW_DAYS` days before it,
+    chosen at random (a return to a return keeps the first contact's patient and
+    complaint). A contact with no earlier contact in that window stays as drawn.
+    """
+    order = np.lexsort((day, practice))
+    key = practice[order].astype(np.int64) * 1_000_000 + day[order]
+    first = np.searchsorted(key, key - REPEAT_WINDOW_DAYS, side="left")
+    end = np.searchsorted(key, key - 1, side="right")
+    is_return = (rng.random(len(key)) < share[order]) & (end > first)
+    pick = first + (rng.random(len(key)) * (end - first)).astype(np.int64)
+    root = np.where(is_return, pick, np.arange(len(key)))
+    while True:  # follow returns to their first contact (always earlier: no cycles)
+        deeper = root[root]
+        if np.array_equal(deeper, root):
+            break
+        root = deeper
+    out = []
+    for column in columns:
+        copied = np.empty_like(column)
+        copied[order] = column[order][root]
+        out.append(copied)
+    return out
 
 
 class _Writers:
@@ -123,12 +170,15 @@ def _chunk_events(
     rows, cell = _expand(counts)
     mins = x.minutes[rows, cell] * rng.gamma(6.0, 1 / 6.0, len(rows))
     icpc = rng.choice(len(ICPC_CODES), size=len(rows), p=ICPC_P)
+    patient = _patient_numbers(rng, pnum, lst, rows)
+    day = _days(rng, month_days, month_len, rows)
+    patient, icpc = _returns(rng, p_arr[rows], day, x.returns[rows], patient, icpc)
     writers.write(
         "contacts",
         [
             _dict_array(p_arr[rows], ids),
-            _patients(rng, pnum, lst, rows),
-            _dates(rng, month_days, month_len, rows),
+            pa.array(patient, pa.int64()),
+            pa.array(day, pa.int32()).cast(pa.date32()),
             _dict_array(CELL_TYPE[cell], CONTACT_TYPES),
             _dict_array(CELL_ROLE[cell], PROVIDER_ROLES),
             pa.array(np.clip(np.round(mins), 1, 240).astype(np.int16)),
@@ -176,13 +226,19 @@ def write_events(
     seed: int,
     chunk_events: int,
 ) -> dict[str, int]:
-    """Generate the event tables chunk by chunk (bounded memory)."""
+    """Generate the event tables chunk by chunk (bounded memory).
+
+    A chunk holds whole practices (``cap`` is ordered by practice), so a return
+    visit finds the practice's earlier contacts in its own chunk.
+    """
     writers = _Writers(out_dir)
     per_row = cap["list_size"].to_numpy(float) * 0.8  # rough events per practice-month
     bounds = np.searchsorted(
         np.cumsum(per_row), np.arange(chunk_events, per_row.sum(), chunk_events)
     )
-    edges = [0, *bounds.tolist(), len(cap)]
+    candidates = np.append(np.flatnonzero(np.diff(cap["_p"].to_numpy()) != 0) + 1, len(cap))
+    moved = candidates[np.searchsorted(candidates, bounds)]
+    edges = sorted({0, *moved.tolist(), len(cap)})
     seqs = np.random.SeedSequence([seed, 7]).spawn(len(edges) - 1)
     try:
         for (a, b), ss in zip(zip(edges[:-1], edges[1:], strict=True), seqs, strict=True):

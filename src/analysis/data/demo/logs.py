@@ -12,9 +12,10 @@ from analysis.data.demo.scenario import (
     FOCUS_NL,
     PDSA_TEXT,
     PILOTS,
+    SURVEY_SCORES,
     SURVEY_WAVES,
 )
-from analysis.data.demo.simulate import month_index, study_months
+from analysis.data.demo.simulate import effect_multiplier, month_index, study_months, truth_row
 
 
 def action_log(
@@ -102,42 +103,49 @@ def interventions_table(pr: pd.DataFrame, starts: dict) -> pd.DataFrame:
 
 def survey_table(
     cap: pd.DataFrame, pr: pd.DataFrame, starts: dict, rng: np.random.Generator
-) -> pd.DataFrame:
+) -> tuple[pd.DataFrame, list[dict]]:
+    """The GP survey (every GP of a practice open at a wave answers) and its ground truth.
+
+    Each score (:data:`SURVEY_SCORES`) is the country mean plus a practice effect,
+    a secular trend and respondent noise; a pilot's survey effect multiplies the
+    expected score, ramped as the other effects. The truth of a pilot on a score is
+    the mean multiplier over its practices' waves from the start on.
+    """
     rows = []
-    treated_from = {}
-    for (i, _k), s in starts.items():
-        treated_from[i] = min(s, treated_from.get(i, 10**6))
     fte = dict(zip(zip(cap["_p"], cap["_m"], strict=True), cap["gp_fte"], strict=True))
+    multipliers: dict[tuple[int, str], list[float]] = {}
     for i, row in enumerate(pr.itertuples()):
+        level = {item: rng.normal(0, score.practice_sd) for item, score in SURVEY_SCORES.items()}
         for wave in SURVEY_WAVES[row.country]:
             m = month_index(wave, row.country)
             if (i, m) not in fte:
                 continue
-            n_gp = max(1, round(float(fte[(i, m)])))
-            post = i in treated_from and m >= treated_from[i]
+            answers: dict[str, np.ndarray] = {}
+            for item, score in SURVEY_SCORES.items():
+                mean = score.mean[row.country] + level[item] + score.per_year * m / 12
+                if score.effect:
+                    factor = float(effect_multiplier(i, np.array([m]), starts, score.effect)[0])
+                    mean *= factor
+                    for (practice, k), start in starts.items():
+                        if practice == i and m >= start and score.effect in PILOTS[k].effects:
+                            multipliers.setdefault((k, item), []).append(factor)
+                n_gp = max(1, round(float(fte[(i, m)])))
+                answers[item] = np.clip(rng.normal(mean, score.sd, n_gp), score.low, score.high)
+            leave = rng.random(n_gp) < 1 / (
+                1 + np.exp(2.2 - 0.06 * (answers["burnout_score"] - 22))
+            )
             for r in range(n_gp):
-                burnout = float(np.clip(rng.normal(22 - 3 * post, 9), 0, 54))
                 rows.append(
                     {
                         "respondent_id": f"{row.practice_id}-R{r + 1}",
                         "practice_id": row.practice_id,
                         "wave": wave,
-                        "hours_per_week": round(
-                            float(
-                                np.clip(rng.normal(52 if row.country == "NL" else 56, 8), 20, 90)
-                            ),
-                            1,
-                        ),
-                        "workload_score": round(
-                            float(np.clip(rng.normal(7 - 0.5 * post, 1.5), 0, 10)), 1
-                        ),
-                        "burnout_score": round(burnout, 1),
-                        "job_satisfaction": round(
-                            float(np.clip(rng.normal(6.8 + 0.6 * post, 1.3), 1, 10)), 1
-                        ),
-                        "intends_to_leave": bool(
-                            rng.random() < 1 / (1 + np.exp(2.2 - 0.06 * (burnout - 22)))
-                        ),
+                        **{item: round(float(values[r]), 1) for item, values in answers.items()},
+                        "intends_to_leave": bool(leave[r]),
                     }
                 )
-    return pd.DataFrame(rows)
+    truth = [
+        truth_row(PILOTS[k], item, "ratio", float(np.mean(factors)), n_practice_waves=len(factors))
+        for (k, item), factors in sorted(multipliers.items())
+    ]
+    return pd.DataFrame(rows), truth

@@ -19,10 +19,45 @@ import numpy as np
 RAMP_MONTHS = 6
 NORM_LIST_PER_FTE = {"NL": 2095.0, "BE": 1100.0}
 PERIODS = {"NL": ("2014-01-01", "2021-12-01"), "BE": ("2022-01-01", "2026-12-01")}
+#: GP survey waves (each autumn in Flanders from 2024, so the 2025 pilot zones have a wave
+#: before their start; every other year in the Netherlands).
 SURVEY_WAVES = {
     "NL": ("2015-10-01", "2017-10-01", "2019-10-01", "2021-10-01"),
     "BE": ("2024-10-01", "2025-10-01", "2026-10-01"),
 }
+
+
+@dataclass(frozen=True)
+class SurveyScore:
+    """A score of the GP survey: respondent mean, spreads, trend, bounds, effect key."""
+
+    mean: dict[str, float]  # per country
+    practice_sd: float  # between practices
+    sd: float  # between respondents of a practice
+    per_year: float  # secular change per year
+    low: float
+    high: float
+    effect: str | None = None  # key of EFFECTS that multiplies the mean
+
+
+SURVEY_SCORES: dict[str, SurveyScore] = {
+    "workload_score": SurveyScore({"NL": 7.0, "BE": 7.2}, 0.5, 1.3, 0.05, 0, 10, "survey_workload"),
+    "burnout_score": SurveyScore({"NL": 22.0, "BE": 23.0}, 3.0, 8.0, 0.3, 0, 54),
+    "job_satisfaction": SurveyScore(
+        {"NL": 6.8, "BE": 6.6}, 0.4, 1.2, -0.03, 1, 10, "survey_satisfaction"
+    ),
+    "hours_per_week": SurveyScore({"NL": 52.0, "BE": 56.0}, 3.0, 7.0, 0.0, 20, 90),
+}
+#: Patient stop (a practice closed to new patients) as a two-state Markov chain per practice:
+#: the monthly chance that a stop starts (rising linearly over the study period) and ends;
+#: about a fifth to a third of practice-months in a full or conditional stop (DESIGN.md).
+PATIENT_STOP = {"start_first": 0.02, "start_last": 0.04, "end": 0.08}
+#: Days to the third-next available appointment: national mean at a list at the norm,
+#: spread between practices and months (lognormal SD), factor during a patient stop.
+WAITING_DAYS = {"NL": 4.0, "BE": 5.0, "practice_sd": 0.25, "month_sd": 0.12, "in_stop": 1.25}
+#: Share of contacts that are a return for the same complaint within 28 days (a follow-up
+#: of an earlier contact of the same patient with the same ICPC code).
+RETURN_SHARE = {"NL": 0.18, "BE": 0.20}
 
 # (contact_type, provider_role, NL per patient-year, BE per patient-year, NL minutes, BE minutes)
 CELLS: tuple[tuple[str, str, float, float, float, float], ...] = (
@@ -186,10 +221,8 @@ BE_ZONES = (
 class Pilot:
     """An intervention in a pilot region, with its full (post-ramp) effects.
 
-    ``effects`` maps an internal effect key to its full multiplier:
-    ``ms_referrals``, ``mh_referrals``, ``sw_referrals``, ``prescriptions``,
-    ``consult_minutes``, ``gp_shift`` (share of shiftable GP contacts kept by
-    the GP; the rest move to the practice nurse), ``telephone``, ``econsult``.
+    ``effects`` maps an effect key of :data:`EFFECTS` to its full multiplier
+    (1 = no effect), reached :data:`RAMP_MONTHS` months after the start.
     """
 
     region_id: str
@@ -212,11 +245,53 @@ class ScaleConfig:
 
 
 SCALES: dict[str, ScaleConfig] = {
-    "small": ScaleConfig(8, 3, 4, 6, 1),
+    "small": ScaleConfig(8, 3, 4, 10, 1),
     "national": ScaleConfig(30, 12, 10, 8, 6),
 }
 
-LONGER = {"ms_referrals": 0.80, "prescriptions": 0.92, "consult_minutes": 1.5}
+#: What each effect key multiplies (the multiplier of a pilot is in its ``effects``).
+EFFECTS: dict[str, str] = {
+    "ms_referrals": "referrals to medical specialists",
+    "mh_referrals": "referrals to mental-health care",
+    "sw_referrals": "referrals to social and welfare services",
+    "physio_referrals": "referrals to physiotherapy",
+    "dx_referrals": "referrals for diagnostics",
+    "prescriptions": "prescriptions",
+    "consult_minutes": "minutes of a GP consult",
+    "gp_shift": "share of shiftable GP contacts kept by the GP (the rest go to the nurse)",
+    "telephone": "telephone contacts",
+    "econsult": "e-consults",
+    "repeat_visits": "share of contacts that return for the same complaint (RETURN_SHARE)",
+    "patient_stops": "chance that a patient stop starts (and 1 / it: chance that one ends)",
+    "waiting_time": "days to the third-next available appointment",
+    "survey_workload": "mean workload score in the GP survey",
+    "survey_satisfaction": "mean job satisfaction in the GP survey",
+}
+
+#: Effect keys that multiply the referrals to one destination.
+REFERRAL_EFFECTS: dict[str, str] = {
+    "ms_referrals": "medical_specialist",
+    "physio_referrals": "physiotherapy",
+    "mh_referrals": "mental_health",
+    "sw_referrals": "social_welfare",
+    "dx_referrals": "diagnostics",
+}
+
+#: Longer consults ("Meer tijd voor de patiënt"): fewer hospital referrals (about -20%) and
+#: lab requests (about -9%, the VGZ interim report), less medication, physiotherapy instead
+#: of a scan, fewer returns for the same complaint, more job satisfaction.
+LONGER = {
+    "ms_referrals": 0.80,
+    "prescriptions": 0.92,
+    "consult_minutes": 1.5,
+    "physio_referrals": 1.25,
+    "dx_referrals": 0.91,
+    "repeat_visits": 0.75,
+    "survey_satisfaction": 1.09,
+}
+#: What the Flemish zorgstroomcoach does in every pilot zone: better access (fewer and
+#: shorter patient stops, shorter waiting times) and a lower workload in the survey.
+COACH = {"patient_stops": 0.3, "waiting_time": 0.80, "survey_workload": 0.91}
 NL_PILOT_SPECS = (
     Pilot("NL-NLI", "longer_consults", "2016-01-01", {**LONGER, "ms_referrals": 0.78}),
     Pilot(
@@ -243,7 +318,7 @@ def _be_pilots() -> tuple[Pilot, ...]:
     for k, zone in enumerate(BE_PILOT_ZONES):
         wave = BE_WAVES[k // 4]
         _, effects = BE_FOCUS[k % 4]
-        pilots.append(Pilot(f"BE-ELZ{zone + 1:02d}", "zorgstroomcoach", wave, effects))
+        pilots.append(Pilot(f"BE-ELZ{zone + 1:02d}", "zorgstroomcoach", wave, {**COACH, **effects}))
     return tuple(pilots)
 
 
@@ -267,7 +342,7 @@ FOCUS_NL = {
 }
 
 
-#: Which outcomes each effect key moves, and on which scale they are reported.
+#: Which outcomes each effect key moves (the names the reports use), and on which scale.
 TRUTH_OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "ms_referrals": (
         ("referrals_medical_specialist", "ratio"),
@@ -281,13 +356,31 @@ TRUTH_OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
         ("referrals_social_welfare", "ratio"),
         ("referral_rate_social_welfare", "ratio"),
     ),
+    "physio_referrals": (
+        ("referrals_physiotherapy", "ratio"),
+        ("referral_rate_physiotherapy", "ratio"),
+    ),
+    "dx_referrals": (
+        ("referrals_diagnostics", "ratio"),
+        ("referral_rate_diagnostics", "ratio"),
+    ),
     "prescriptions": (("prescriptions", "ratio"), ("prescription_rate", "ratio")),
-    "consult_minutes": (("gp_minutes", "ratio"),),
+    "consult_minutes": (("gp_minutes", "ratio"), ("gp_minutes_per_fte", "ratio")),
     "gp_shift": (
         ("gp_contacts", "ratio"),
+        ("contacts_per_gp_fte", "ratio"),
+        ("gp_minutes_per_fte", "ratio"),
         ("nurse_contacts", "ratio"),
         ("non_gp_contact_share", "difference"),
     ),
     "telephone": (("telephone_contacts", "ratio"),),
     "econsult": (("e_consults", "ratio"),),
+    "repeat_visits": (("repeat_contact_share", "difference"),),
+    "patient_stops": (
+        ("patient_stop_share", "difference"),
+        ("third_next_available_days", "ratio"),
+    ),
+    "waiting_time": (("third_next_available_days", "ratio"),),
+    "survey_workload": (("workload_score", "ratio"),),
+    "survey_satisfaction": (("job_satisfaction", "ratio"),),
 }

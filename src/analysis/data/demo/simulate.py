@@ -19,16 +19,23 @@ from analysis.data.contract import CONTACT_TYPES, DESTINATIONS, PROVIDER_ROLES
 from analysis.data.demo.scenario import (
     BE_ZONES,
     CELLS,
+    EFFECTS,
     NL_COMPARISON,
     NL_PILOTS,
     NORM_LIST_PER_FTE,
+    PATIENT_STOP,
     PERIODS,
     PILOTS,
     PRESCRIPTION_RATE,
     RAMP_MONTHS,
+    REFERRAL_EFFECTS,
     REFERRAL_RATES,
+    RETURN_SHARE,
+    SURVEY_SCORES,
     TREND_PER_YEAR,
     TRUTH_OUTCOMES,
+    WAITING_DAYS,
+    Pilot,
     ScaleConfig,
 )
 
@@ -203,8 +210,47 @@ def ramp(month_idx: np.ndarray, start: int) -> np.ndarray:
     return np.clip((month_idx - start + 1) / RAMP_MONTHS, 0.0, 1.0)
 
 
+def effect_multiplier(i: int, m_idx: np.ndarray, starts: dict, key: str) -> np.ndarray:
+    """Multiplier of effect ``key`` in practice row ``i``'s months (1 = no effect), ramped."""
+    multiplier = np.ones(len(m_idx))
+    for (practice, k), start in starts.items():
+        full = PILOTS[k].effects.get(key)
+        if practice == i and full is not None:
+            multiplier *= 1 + ramp(m_idx, start) * (full - 1)
+    return multiplier
+
+
+def _patient_stops(
+    u: np.ndarray, progress: np.ndarray, multiplier: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Patient-stop states without and with the pilot, from the same uniform draws ``u``.
+
+    A two-state Markov chain (:data:`PATIENT_STOP`): a stop starts with a chance that
+    rises over the study period (``progress`` from 0 to 1) and ends with a fixed
+    chance; the pilot multiplies the chance to start by ``multiplier`` and divides
+    the chance to end by it.
+    """
+    p_start = PATIENT_STOP["start_first"] + progress * (
+        PATIENT_STOP["start_last"] - PATIENT_STOP["start_first"]
+    )
+    states = []
+    for mult in (np.ones_like(multiplier), multiplier):
+        stop, in_stop = np.zeros(len(u), dtype=bool), False
+        for t in range(len(u)):  # per practice, at most 96 months: cheap
+            in_stop = (
+                u[t] >= PATIENT_STOP["end"] / mult[t] if in_stop else u[t] < p_start[t] * mult[t]
+            )
+            stop[t] = in_stop
+        states.append(stop)
+    return states[0], states[1]
+
+
 def capacity(pr: pd.DataFrame, starts: dict, rng: np.random.Generator) -> pd.DataFrame:
-    """practice_months rows with internal columns (practice row, month index, ramps)."""
+    """practice_months rows with internal columns (``_``: practice row, month, truth).
+
+    ``_stop``/``_stop_cf`` and ``_tna``/``_tna_cf`` hold the patient stop and the
+    (unrounded) waiting time with and without the pilots, for the ground truth.
+    """
     frames = []
     nurse_pilots = {k for k, p in enumerate(PILOTS) if "gp_shift" in p.effects}
     for i, row in enumerate(pr.itertuples()):
@@ -216,16 +262,14 @@ def capacity(pr: pd.DataFrame, starts: dict, rng: np.random.Generator) -> pd.Dat
         for _ in range(rng.poisson(0.8 * n / 60)):
             at = rng.integers(0, n)
             fte[at:] = np.maximum(0.6, fte[at:] + rng.choice([-0.3, -0.2, 0.2, 0.3, 0.5]))
-        # Patient stop: a two-state Markov chain, stops more common in later years.
-        accepting = np.ones(n, dtype=bool)
-        p_stop = 0.012 + 0.02 * (m_idx / len(months))
-        state = True
-        for t in range(n):  # per practice, n <= 96: cheap
-            state = (rng.random() > p_stop[t]) if state else (rng.random() < 0.07)
-            accepting[t] = state
-        # List size: near the norm for the FTE, growing while accepting.
+        # Patient stop, with and without the pilot (the same random numbers: the pilot's
+        # effect is the only difference). The list follows the practice without the pilot,
+        # so the pilot's effect on stops does not move the denominators of the rates.
         norm = NORM_LIST_PER_FTE[row.country]
-        growth = np.where(accepting, 0.0015, -0.0008) + rng.normal(0, 0.002, n)
+        stop_cf, stop = _patient_stops(
+            rng.random(n), m_idx / len(months), effect_multiplier(i, m_idx, starts, "patient_stops")
+        )
+        growth = np.where(stop_cf, -0.0008, 0.0015) + rng.normal(0, 0.002, n)
         list_size = np.round(
             norm
             * fte[0]
@@ -242,13 +286,18 @@ def capacity(pr: pd.DataFrame, starts: dict, rng: np.random.Generator) -> pd.Dat
                 nurse[m_idx >= starts[(i, k)]] += round(0.4 * fte[0], 2)
         mhn = np.where(m_idx >= rng.integers(0, len(months)), 0.2, 0.1) * (row.country == "NL")
         pa_fte = np.where(rng.random() < 0.15, 0.5, 0.0) * np.ones(n) * (row.country == "NL")
-        tna = np.round(
-            np.clip(
-                rng.gamma(4, 1.0, n) * (1.6 - 0.6 * accepting) * (list_size / (norm * fte)) ** 2,
-                0,
-                60,
-            ),
-            1,
+        # Waiting time: practice level, monthly noise, longer in a stop and with a full list.
+        wait = (
+            WAITING_DAYS[row.country]
+            * rng.lognormal(0, WAITING_DAYS["practice_sd"])
+            * rng.lognormal(0, WAITING_DAYS["month_sd"], n)
+            * (list_size / (norm * fte)) ** 2
+        )
+        tna_cf = wait * np.where(stop_cf, WAITING_DAYS["in_stop"], 1.0)
+        tna = (
+            wait
+            * np.where(stop, WAITING_DAYS["in_stop"], 1.0)
+            * effect_multiplier(i, m_idx, starts, "waiting_time")
         )
         frames.append(
             pd.DataFrame(
@@ -260,10 +309,14 @@ def capacity(pr: pd.DataFrame, starts: dict, rng: np.random.Generator) -> pd.Dat
                     "nurse_fte": np.round(nurse, 2),
                     "mental_health_nurse_fte": np.round(mhn, 2),
                     "physician_assistant_fte": np.round(pa_fte, 2),
-                    "accepting_new_patients": accepting,
-                    "third_next_available_days": tna,
+                    "accepting_new_patients": ~stop,
+                    "third_next_available_days": np.round(np.clip(tna, 0, 60), 1),
                     "_p": i,
                     "_m": m_idx,
+                    "_stop": stop.astype(float),
+                    "_stop_cf": stop_cf.astype(float),
+                    "_tna": tna,
+                    "_tna_cf": tna_cf,
                 }
             )
         )
@@ -273,17 +326,7 @@ def capacity(pr: pd.DataFrame, starts: dict, rng: np.random.Generator) -> pd.Dat
 def effect_arrays(cap: pd.DataFrame, starts: dict) -> dict[str, np.ndarray]:
     """Per practice-month multiplier of every effect key (1 = no effect)."""
     n = len(cap)
-    keys = (
-        "ms_referrals",
-        "mh_referrals",
-        "sw_referrals",
-        "prescriptions",
-        "consult_minutes",
-        "gp_shift",
-        "telephone",
-        "econsult",
-    )
-    eff = {k: np.ones(n) for k in keys}
+    eff = {k: np.ones(n) for k in EFFECTS}
     p_arr, m_arr = cap["_p"].to_numpy(), cap["_m"].to_numpy()
     for (i, k), start in starts.items():
         rows = p_arr == i
@@ -304,6 +347,7 @@ class Expectation:
     minutes: np.ndarray  # (n, n_cells) mean minutes
     referrals: np.ndarray  # (n, n_destinations)
     prescriptions: np.ndarray  # (n,)
+    returns: np.ndarray  # (n,) share of contacts that return for the same complaint
 
 
 def expected(
@@ -370,13 +414,13 @@ def expected(
             * (1 + TREND_PER_YEAR["referrals"]) ** years
         )[:, None]
     )
-    referrals[:, 0] *= g("ms_referrals")
-    referrals[:, 2] *= g("mh_referrals")
-    referrals[:, 3] *= g("sw_referrals")
+    for key, destination in REFERRAL_EFFECTS.items():
+        referrals[:, DESTINATIONS.index(destination)] *= g(key)
     rx_rate = np.where(is_nl, PRESCRIPTION_RATE["NL"], PRESCRIPTION_RATE["BE"])
     prescriptions = rx_rate * lst * pr.level_prescriptions.to_numpy()[p_arr] * s_c
     prescriptions = prescriptions * g("prescriptions")
-    return Expectation(cells, minutes, referrals, prescriptions)
+    returns = np.where(is_nl, RETURN_SHARE["NL"], RETURN_SHARE["BE"]) * g("repeat_visits")
+    return Expectation(cells, minutes, referrals, prescriptions, returns)
 
 
 def expected_outcomes(x: Expectation) -> dict[str, np.ndarray]:
@@ -392,15 +436,56 @@ def expected_outcomes(x: Expectation) -> dict[str, np.ndarray]:
         "non_gp_contact_share": (contacts - gp) / contacts,
         "prescriptions": x.prescriptions,
         "prescription_rate": x.prescriptions,
+        "repeat_contact_share": x.returns,
     }
+    # Per GP FTE: no pilot moves the FTE, so the ratio with/without is that of the counts.
+    out["contacts_per_gp_fte"] = out["gp_contacts"]
+    out["gp_minutes_per_fte"] = out["gp_minutes"]
     for j, dest in enumerate(DESTINATIONS):
         out[f"referrals_{dest}"] = x.referrals[:, j]
         out[f"referral_rate_{dest}"] = x.referrals[:, j]
     return out
 
 
+def _capacity_outcomes(cap: pd.DataFrame, *, pilot: bool) -> dict[str, np.ndarray]:
+    """Patient stop and waiting time with (``pilot``) or without the pilots."""
+    suffix = "" if pilot else "_cf"
+    return {
+        "patient_stop_share": cap[f"_stop{suffix}"].to_numpy(),
+        "third_next_available_days": cap[f"_tna{suffix}"].to_numpy(),
+    }
+
+
+#: Effect keys that act on the GP survey (their truth comes from the survey table).
+SURVEY_EFFECTS = frozenset(score.effect for score in SURVEY_SCORES.values() if score.effect)
+
+
+def truth_row(pilot: Pilot, outcome: str, scale: str, value: float, **sizes: int) -> dict:
+    """One entry of ``ground_truth.json``."""
+    keys = [key for key in pilot.effects if (outcome, scale) in TRUTH_OUTCOMES[key]]
+    full = pilot.effects[keys[0]] if len(keys) == 1 and scale == "ratio" else None
+    return {
+        "region_id": pilot.region_id,
+        "intervention": pilot.intervention,
+        "outcome": outcome,
+        "effect": round(float(value), 6),
+        "scale": scale,
+        "full_effect": None if full is None else round(float(full), 6),
+        "start_date": pilot.start,
+        "unit_type": pilot.unit,
+        "ramp_months": RAMP_MONTHS,
+        **sizes,
+    }
+
+
 def ground_truth(cap: pd.DataFrame, pr: pd.DataFrame, starts: dict, season: dict) -> list[dict]:
-    """Average effect over the pilot practices' post-start practice-months."""
+    """Average effect over the pilot practices' post-start practice-months.
+
+    Ratios are the mean of (with pilot / without), differences the mean of (with
+    - without), per practice-month; an outcome moved by several of a pilot's
+    effects is listed once. Survey effects are left to
+    :func:`analysis.data.demo.logs.survey_table`.
+    """
     truth = []
     p_arr, m_arr = cap["_p"].to_numpy(), cap["_m"].to_numpy()
     for k, pilot in enumerate(PILOTS):
@@ -411,26 +496,20 @@ def ground_truth(cap: pd.DataFrame, pr: pd.DataFrame, starts: dict, season: dict
         sub = cap[post]
         eff_only = effect_arrays(sub, {key: v for key, v in starts.items() if key[1] == k})
         with_eff = expected_outcomes(expected(sub, pr, eff_only, season))
+        with_eff |= _capacity_outcomes(sub, pilot=True)
         without = expected_outcomes(expected(sub, pr, None, season))
-        for key, full in pilot.effects.items():
-            for outcome, scale in TRUTH_OUTCOMES[key]:
-                a, b = with_eff[outcome], without[outcome]
-                value = np.mean(a / b) if scale == "ratio" else np.mean(a - b)
-                truth.append(
-                    {
-                        "region_id": pilot.region_id,
-                        "intervention": pilot.intervention,
-                        "outcome": outcome,
-                        "effect": round(float(value), 6),
-                        "scale": scale,
-                        "full_effect": round(float(full), 6) if scale == "ratio" else None,
-                        "start_date": pilot.start,
-                        "unit_type": pilot.unit,
-                        "ramp_months": RAMP_MONTHS,
-                        "n_practices": int(len(np.unique(sub["_p"]))),
-                        "n_practice_months": int(len(sub)),
-                    }
-                )
+        without |= _capacity_outcomes(sub, pilot=False)
+        outcomes = dict.fromkeys(
+            pair
+            for key in pilot.effects
+            if key not in SURVEY_EFFECTS
+            for pair in TRUTH_OUTCOMES[key]
+        )
+        for outcome, scale in outcomes:
+            a, b = with_eff[outcome], without[outcome]
+            value = np.mean(a / b) if scale == "ratio" else np.mean(a - b)
+            sizes = {"n_practices": len(np.unique(sub["_p"])), "n_practice_months": len(sub)}
+            truth.append(truth_row(pilot, outcome, scale, value, **sizes))
     return truth
 
 

@@ -123,16 +123,17 @@ def _write_demo(out_dir: Path, seed: int, cfg: ScaleConfig) -> None:
 
     write_csv(regions, out_dir / "regions.csv")
     write_csv(practices_table(pr), out_dir / "practices.csv")
-    public = cap.drop(columns=["_p", "_m"])
+    public = cap.drop(columns=[c for c in cap.columns if c.startswith("_")])
     public["accepting_new_patients"] = public["accepting_new_patients"].map(
         {True: "true", False: "false"}
     )
     write_csv(public, out_dir / "practice_months.csv")
     write_csv(interventions_table(pr, starts), out_dir / "interventions.csv")
     write_csv(action_log(regions, cap, pr, rng), out_dir / "events.csv")
-    write_csv(survey_table(cap, pr, starts, rng), out_dir / "survey.csv")
+    survey, survey_truth = survey_table(cap, pr, starts, rng)
+    write_csv(survey, out_dir / "survey.csv")
     write_events(out_dir, cap, pr, eff, season, seed, cfg.chunk_events)
-    truth = ground_truth(cap, pr, starts, season)
+    truth = ground_truth(cap, pr, starts, season) + survey_truth
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
