@@ -4,12 +4,16 @@
 :mod:`analysis.data.contract`) for two studies, plus ``ground_truth.json``:
 
 * NL, "Meer tijd voor de patiënt": staggered pilots in Noord-Limburg (2016,
-  longer consults), Gorinchem (2017, longer consults and a welfare coach) and
-  Kop van Noord-Holland (2019, practice nurses hired practice by practice),
-  with comparison regions; data 2014-2021.
+  longer consults: fewer hospital referrals, diagnostics and prescriptions,
+  more physiotherapy, fewer returns for the same complaint, more job
+  satisfaction), Gorinchem (2017, longer consults and a welfare coach) and
+  Kop van Noord-Holland (2019, practice nurses hired practice by practice:
+  fewer GP contacts per GP FTE), with comparison regions; data 2014-2021.
 * BE, zorgstroomcoach: 8 of the 60 Flemish eerstelijnszones in two waves
-  (2024 and 2025); the zones differ in what the coach worked on (practice
-  nurse, welfare coach, digital triage); data 2022-2026.
+  (2024 and 2025); everywhere fewer patient stops, shorter waiting times and
+  a lower workload in the GP survey, and the zones differ in what else the
+  coach worked on (practice nurse, welfare coach, digital triage); data
+  2022-2026, survey waves each autumn from 2024.
 
 The package has one module per stage:
 
