@@ -14,7 +14,9 @@ from analysis.data.ingest import ingest
 from analysis.data.panel import REPEAT_WINDOW_DAYS
 from analysis.data.survey import SURVEY_ITEMS
 from analysis.evaluation import evaluate_region, load_region
+from analysis.evaluation.caveats import data_caveats
 from analysis.evaluation.survey import survey_by_wave, wave_means
+from analysis.words import Words
 from tests.data.rawedit import read_rows, write_rows
 
 
@@ -91,11 +93,16 @@ def test_missing_icpc_and_waiting_time_are_skipped_with_a_reason(
     panel = pd.read_parquet(out / "practice_month.parquet")
     assert (panel["icpc_contacts"] == 0).all() and panel["repeat_contact_share"].isna().all()
     outcomes = ["repeat_contact_share", "third_next_available_days", "gp_contact_rate"]
-    evaluation = evaluate_region(load_region(out, "NL-NLI"), outcomes)
+    data = load_region(out, "NL-NLI")
+    evaluation = evaluate_region(data, outcomes)
     reasons = {(s.outcome, s.reason) for s in evaluation.skipped}
     assert ("repeat_contact_share", "no_data") in reasons
     assert ("third_next_available_days", "no_data") in reasons
     assert {e.outcome for e in evaluation.effects} == {"gp_contact_rate"}
+    caveats = data_caveats(data, Words("en"), evaluation, threshold=10)
+    (sentence,) = [c for c in caveats if "return visits for the same complaint" in c]
+    assert "days to the third-next available appointment" in sentence  # one per reason
+    assert "do not hold this outcome" in sentence
 
 
 def test_the_processed_survey_holds_practices_not_respondents(

@@ -16,9 +16,11 @@ of respondents who intend to leave.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Literal
 
 import duckdb
+import pandas as pd
 
 from analysis.data.readers import quote_ident
 
@@ -60,3 +62,9 @@ def aggregate_survey(con: duckdb.DuckDBPyConnection) -> str:
         FROM survey s JOIN practices p USING (practice_id)
         GROUP BY ALL ORDER BY s.practice_id, s.wave""")
     return SURVEY_TABLE
+
+
+def read_survey(processed_dir: Path | str) -> pd.DataFrame:
+    """The processed survey (:data:`SURVEY_TABLE`) of a processed folder; empty without one."""
+    path = Path(processed_dir) / f"{SURVEY_TABLE}.parquet"
+    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()

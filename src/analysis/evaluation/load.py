@@ -9,7 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
-from analysis.data.survey import SURVEY_TABLE
+from analysis.data.survey import read_survey
 from analysis.errors import WorkbenchError
 
 Design = Literal["staggered", "single_start", "descriptive"]
@@ -133,8 +133,7 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     panel, dropped = _balanced(panel)
     interventions = _read(processed_dir, "interventions.parquet")
     events = _read(processed_dir, "events.parquet")
-    survey_path = processed_dir / f"{SURVEY_TABLE}.parquet"
-    survey = pd.read_parquet(survey_path) if survey_path.is_file() else pd.DataFrame()
+    survey = read_survey(processed_dir)
     if not survey.empty:
         practices = set(panel["practice_id"])
         survey = survey[survey["practice_id"].isin(practices)].reset_index(drop=True)

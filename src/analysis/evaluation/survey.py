@@ -29,7 +29,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.data.survey import SURVEY_ITEMS, SURVEY_TABLE
+from analysis.data.survey import SURVEY_ITEMS, read_survey
 from analysis.errors import WorkbenchError
 from analysis.evaluation.estimate import (
     Effect,
@@ -101,11 +101,6 @@ def wave_means(
     return out.reset_index(drop=True)
 
 
-def _read_survey(processed_dir: Path) -> pd.DataFrame:
-    path = processed_dir / f"{SURVEY_TABLE}.parquet"
-    return pd.read_parquet(path) if path.is_file() else pd.DataFrame()
-
-
 def survey_by_wave(
     processed_dir: Path | str,
     region_id: str,
@@ -138,7 +133,7 @@ def survey_by_wave(
             f"survey item(s) {', '.join(unknown)} are not known. "
             f"Fix: use {', '.join(SURVEY_OUTCOMES)}"
         )
-    survey = _read_survey(Path(processed_dir))
+    survey = read_survey(processed_dir)
     columns = ["item", *WAVE_COLUMNS]
     if survey.empty:
         return pd.DataFrame(columns=columns)
