@@ -9,7 +9,7 @@ import pytest
 from analysis.data.survey import SURVEY_ITEMS
 from analysis.evaluation.estimate import Evaluation
 from analysis.evaluation.load import RegionData
-from analysis.evaluation.survey import survey_comparison, survey_effect
+from analysis.evaluation.survey import survey_comparison, survey_effect, survey_table
 from analysis.words import Words
 
 WAVES = pd.to_datetime(["2024-10-01", "2025-10-01", "2026-10-01"])
@@ -97,6 +97,10 @@ def test_small_groups_are_suppressed_and_a_missing_survey_is_a_reason():
     table = survey_comparison(data, "workload_score", threshold=10)
     pilot = table[table["group"] == "pilot"]
     assert (pilot["n_respondents"] < 10).all() and pilot["mean"].isna().all()
+    shown = survey_table(data, Words("en"), ["workload_score"], threshold=10)
+    assert shown["wave"].tolist() == ["October 2024", "October 2025", "October 2026"]
+    assert (shown["pilot_respondents"] == "<10").all() and (shown["pilot_mean"] == "–").all()
+    assert shown["comparison_mean"].str.fullmatch(r"\d\.\d \(\d\.\d – \d\.\d\)").all()
     empty = RegionData(data.region, data.panel, pd.DataFrame(), pd.DataFrame())
     evaluation = Evaluation(design="single_start")
     for item in SURVEY_ITEMS:

@@ -239,37 +239,45 @@ def survey_effect(data: RegionData, item: str, evaluation: Evaluation) -> None:
     )
 
 
+def _mean_words(words: Words, item: str, mean: float, low: float, high: float) -> str:
+    """``7,1 (6,8 – 7,4)``: a mean with its interval; a share as a percentage; ``–`` if withheld."""
+    if pd.isna(mean):
+        return "–"
+
+    def shown(value: float) -> str:
+        return words.percent(value) if SURVEY_ITEMS[item] == "share" else words.number(value, 1)
+
+    interval = "" if pd.isna(low) else f" ({shown(low)} – {shown(high)})"
+    return shown(mean) + interval
+
+
 def survey_table(
     data: RegionData, words: Words, items: Sequence[str], *, threshold: int
 ) -> pd.DataFrame:
-    """The region report's survey table, in words: per item, wave and group the mean.
+    """The region report's survey table, in words: per item and wave, pilot and comparison.
 
-    One row per item, wave and group (pilot, comparison): respondents (``<k``
-    below the disclosure threshold), mean and 95% interval; a group of fewer
-    respondents than the threshold shows no mean.
+    One row per item and wave: for the pilot and the comparison practices the
+    number of GPs who answered (``<k`` below the disclosure threshold) and their
+    mean with its 95% interval; a group of fewer GPs than the threshold shows no
+    mean.
     """
     rows = []
     for item in items:
-        share = SURVEY_ITEMS[item] == "share"
-        decimals = 0 if share else 1
-
-        def shown(value: float, share: bool = share, decimals: int = decimals) -> str:
-            if pd.isna(value):
-                return "–"
-            return words.percent(value) if share else words.number(value, decimals)
-
-        for row in survey_comparison(data, item, threshold=threshold).itertuples():
-            rows.append(
-                {
-                    "outcome": words.indicator(item).title(),
-                    "wave": words.month(row.wave),
-                    "group": row.group,
-                    "respondents": words.count(row.n_respondents, threshold),
-                    "mean": shown(row.mean),
-                    "interval": "–"
-                    if pd.isna(row.ci_low)
-                    else f"{shown(row.ci_low)} – {shown(row.ci_high)}",
-                }
-            )
-    columns = ["outcome", "wave", "group", "respondents", "mean", "interval"]
+        table = survey_comparison(data, item, threshold=threshold)
+        for wave, groups in table.groupby("wave", sort=True):
+            row = {"outcome": words.indicator(item).title(), "wave": words.month(wave)}
+            for group in ("pilot", "comparison"):
+                found = groups[groups["group"] == group]
+                cell = found.iloc[0] if len(found) else None
+                row[f"{group}_respondents"] = (
+                    words.count(cell["n_respondents"], threshold) if cell is not None else "0"
+                )
+                row[f"{group}_mean"] = (
+                    _mean_words(words, item, cell["mean"], cell["ci_low"], cell["ci_high"])
+                    if cell is not None
+                    else "–"
+                )
+            rows.append(row)
+    columns = ["outcome", "wave", "pilot_respondents", "pilot_mean"]
+    columns += ["comparison_respondents", "comparison_mean"]
     return pd.DataFrame(rows, columns=columns)
