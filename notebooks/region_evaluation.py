@@ -20,17 +20,16 @@
 
 # %% tags=["parameters"]
 region_id: str = "NL-NLI"  # region id from the regions table
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 outcomes: list = ["referral_rate_medical_specialist", "gp_contact_rate"]  # panel columns
 language: str = "en"  # report language: "en" or "nl"
 study_name: str = "Pilot evaluation"  # shown in the report header
 disclosure_threshold: int = 10  # counts below this are suppressed
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation import describe_effects, evaluate_region, load_region, write_results
 from analysis.evaluation.findings import effects_overview
 from analysis.evaluation.profile import (
@@ -44,10 +43,13 @@ from analysis.evaluation.profile import (
     show_table,
 )
 from analysis.evaluation.texts import report_text
+from analysis.notebooks import check_parameters
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
-data = load_region(Path(processed_dir), region_id)
+study = find_study(processed_dir=processed_dir)  # workbench.toml's folders, unless given
+data = load_region(study.processed_dir, region_id)
 evaluation = evaluate_region(data, list(outcomes))
 
 # %% tags=["remove-input"]

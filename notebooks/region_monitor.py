@@ -20,16 +20,15 @@
 
 # %% tags=["parameters"]
 region_id: str = "NL-KNH"  # region id from the regions table
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 indicators: list = []  # region_month columns to chart; empty list: the library default set
 language: str = "en"  # report language: "en" or "nl"
 months: int = 36  # latest months to show (pilots also keep 12 pre-start months); 0: all
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation import load_region
 from analysis.evaluation.monitor import (
     MONITOR_INDICATORS,
@@ -44,13 +43,16 @@ from analysis.evaluation.monitor import (
     signals_table,
 )
 from analysis.evaluation.profile import action_log, show, show_table
+from analysis.notebooks import check_parameters
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
 assert months >= 0, f"months must be 0 (all) or more, not {months!r}"
 indicators = list(indicators) or list(MONITOR_INDICATORS)
-data = load_region(Path(processed_dir), region_id)
-series = monitor_series(processed_dir, region_id, indicators, months=months)
-baseline = choose_baseline(series, pilot_start(processed_dir, region_id))
+study = find_study(processed_dir=processed_dir)  # workbench.toml's folders, unless given
+data = load_region(study.processed_dir, region_id)
+series = monitor_series(study.processed_dir, region_id, indicators, months=months)
+baseline = choose_baseline(series, pilot_start(study.processed_dir, region_id))
 actions = pdsa_annotations(data.events, region_id, language=language)
 context = context_annotations(data.events, region_id)
 signals = signals_table(series, indicators, baseline_months=baseline.points, language=language)

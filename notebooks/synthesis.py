@@ -20,17 +20,16 @@
 # random-effects meta-analysis. Report texts come from `analysis.evaluation.texts`.
 
 # %% tags=["parameters"]
-reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+reports_dir: str = ""  # folder of the region folders with results.json; "": from workbench.toml
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 regions: list = []  # region ids to pool; an empty list pools every region folder
 language: str = "en"  # report language: "en" or "nl"
 study_name: str = "Pilot evaluation"  # shown in the report header
 
 # %% tags=["remove-cell"]
-from pathlib import Path
-
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation.findings import outcome_label
 from analysis.evaluation.profile import show
 from analysis.evaluation.synthesis import (
@@ -41,13 +40,16 @@ from analysis.evaluation.synthesis import (
     region_programmes,
 )
 from analysis.evaluation.texts import report_text
+from analysis.notebooks import check_parameters
 from analysis.reporting.escape import markdown_literal
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
-folder = Path(reports_dir)
+study = find_study(processed_dir=processed_dir, reports_dir=reports_dir)  # unless given
+folder = study.reports_dir
 region_ids = list(regions) or sorted(p.parent.name for p in folder.glob("*/results.json"))
 results = collect_results(folder, region_ids)
-programmes = region_programmes(processed_dir)
+programmes = region_programmes(study.processed_dir)
 pooled = pool_outcomes(results, programmes) if not results.empty else {}
 
 # %% tags=["remove-input"]

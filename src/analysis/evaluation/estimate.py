@@ -247,15 +247,42 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> bool
     return True
 
 
+def pilot_series(data: RegionData, count: str) -> pd.DataFrame:
+    """The pilot practices' monthly total of ``count``, as :func:`analysis.methods.its` takes it.
+
+    Columns ``month``, ``count``, ``list_size`` (summed: the offset), ``time``
+    (1, 2, ...), ``calendar_month`` and ``intervention`` (1 from the region's
+    first start month).
+    """
+    series = data.pilot_practices.groupby("month", as_index=False)[[count, "list_size"]].sum()
+    series["time"] = np.arange(1, len(series) + 1)
+    series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
+    series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
+    return series
+
+
+def region_months(data: RegionData, outcome: str) -> pd.DataFrame:
+    """Each region's monthly mean of ``outcome``, with integer ``period``, for a synthetic control.
+
+    The region's own practices and the comparison practices of its country
+    (:attr:`RegionData.panel`), one row per region and month.
+    """
+    regions = data.panel.groupby(["region_id", "month"], as_index=False)[outcome].mean()
+    regions["period"] = month_index(regions["month"])
+    return regions
+
+
+def start_period(data: RegionData) -> int:
+    """The region's first start month on the ``period`` scale of :func:`region_months`."""
+    return int(month_index(pd.Series(data.start_months[:1])).iloc[0])
+
+
 def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
     count = RATE_COUNTS.get(outcome)
     if count is None or count not in data.panel.columns:
         return
     pilots = data.pilot_practices
-    series = pilots.groupby("month", as_index=False)[[count, "list_size"]].sum()
-    series["time"] = np.arange(1, len(series) + 1)
-    series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
-    series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
+    series = pilot_series(data, count)
     fit = its(
         series,
         outcome=count,
@@ -283,12 +310,10 @@ def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
 
 
 def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
-    panel = data.panel
-    regions = panel.groupby(["region_id", "month"], as_index=False)[outcome].mean()
+    regions = region_months(data, outcome)
     if regions["region_id"].nunique() < 3:
         return
-    regions["period"] = month_index(regions["month"])
-    start = int(month_index(pd.Series(data.start_months[:1])).iloc[0])
+    start = start_period(data)
     fit = synthetic_control(
         regions,
         unit="region_id",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
 import pandas as pd
 from matplotlib.figure import Figure
@@ -12,6 +13,7 @@ from analysis.evaluation.estimate import Evaluation, outcome_scale
 from analysis.evaluation.findings import Language, format_number, outcome_label
 from analysis.evaluation.load import RegionData
 from analysis.evaluation.texts import localise_table, report_text
+from analysis.ids import require_safe_id
 from analysis.methods.did import AttGtResult
 from analysis.reporting.escape import literal_figure_text
 
@@ -205,6 +207,30 @@ def show(figure: Figure, *, dpi: int = 96) -> None:
     figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
     display(Image(data=buffer.getvalue(), format="png"))
     plt.close(figure)
+
+
+def save_figure(figure: Figure, folder: Path | str, name: str, *, dpi: int = 150) -> Path:
+    """Write a figure as ``<folder>/<name>.png`` (the folder is made) and return the path.
+
+    ``name`` becomes a file name, so it must be a safe id
+    (:func:`analysis.ids.require_safe_id`): a region id from the data cannot
+    write outside ``folder``. The file is replaced in one step.
+
+    Examples
+    --------
+    >>> from matplotlib.figure import Figure
+    >>> save_figure(Figure(), "figures", "../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.errors.WorkbenchError: figure name '../x' is not a safe id. Fix: ...
+    """
+    from analysis.reporting.files import atomic_write_bytes
+
+    path = Path(folder) / f"{require_safe_id(name, what='figure name')}.png"
+    buffer = io.BytesIO()
+    literal_figure_text(figure)
+    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
+    return atomic_write_bytes(path, buffer.getvalue())
 
 
 def _counts(column: pd.Series) -> bool:

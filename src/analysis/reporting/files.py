@@ -10,12 +10,20 @@ from pathlib import Path
 
 def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path:
     """Write ``text`` to a temporary file beside ``path``, then rename it into place."""
-    path = Path(path)
+    return _atomic_write(Path(path), text, "w", encoding)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` to a temporary file beside ``path``, then rename it into place."""
+    return _atomic_write(Path(path), data, "wb", None)
+
+
+def _atomic_write(path: Path, content: str | bytes, mode: str, encoding: str | None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding=encoding) as handle:
-            handle.write(text)
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            handle.write(content)
         Path(tmp).replace(path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
