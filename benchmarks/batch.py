@@ -8,7 +8,10 @@ Builds the small demo in ``data/bench/batch`` (once), then, in the same run:
 
 1. ``workbench run`` for every BE zone (forced, so nothing is cached);
 2. the same run again with nothing changed (everything cached);
-3. the way a researcher would script it by hand: one zone after another, a
+3. the same zones on a Dask LocalCluster of as many workers
+   (``workbench run --scheduler local``, forced): the cluster path against the
+   local pool, both with warm kernels;
+4. the way a researcher would script it by hand: one zone after another, a
    ``papermill`` command line, then ``jupyter nbconvert --no-input``.
 
 Prints the wall times and the ratios. Zones without an intervention get the
@@ -38,7 +41,7 @@ def prepare(work: Path) -> list[str]:
     from analysis.data.ingest import ingest
 
     if not (work / "data" / "processed" / "regions.parquet").is_file():
-        generate_demo(work / "data" / "raw", seed=42, scale="small")
+        generate_demo(work / "data" / "raw", seed=42, scale="small", force=True)
         ingest(work / "data" / "raw", work / "data" / "processed")
     shutil.copytree(ROOT / "notebooks", work / "notebooks", dirs_exist_ok=True)
     regions = pd.read_parquet(work / "data" / "processed" / "regions.parquet")
@@ -116,6 +119,11 @@ def main() -> None:
     )
     cached = timed([str(BIN / "workbench"), "run"], WORK)
     print(f"workbench run (nothing changed): {cached:6.1f} s")
+    dask = timed([str(BIN / "workbench"), "run", "--force", "--scheduler", "local"], WORK)
+    print(
+        f"workbench run --scheduler local:  {dask:6.1f} s  ({dask / len(zones):.2f} s per zone; "
+        f"{dask / workbench:.2f}x the local pool's time, target <= 1.2x)"
+    )
     naive = naive_loop(WORK, zones)
     per_zone = naive / len(zones)
     print(f"naive papermill + nbconvert loop: {naive:6.1f} s  ({per_zone:.2f} s per zone)")

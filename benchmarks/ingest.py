@@ -121,7 +121,7 @@ def ensure_national(data_dir: Path, seed: int) -> tuple[Path, float | None]:
     if marker.is_file() and marker.read_text() == _demo_version():
         return raw, None
     started = time.perf_counter()
-    demo.generate_demo(raw, seed=seed, scale="national")
+    demo.generate_demo(raw, seed=seed, scale="national", force=True)  # replaces an older copy
     marker.write_text(_demo_version())
     return raw, time.perf_counter() - started
 

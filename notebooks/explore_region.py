@@ -39,21 +39,24 @@ import pandas as pd
 
 from analysis.config import find_study
 from analysis.evaluation import load_region
+from analysis.evaluation.charts import plot_event_study, plot_trends, save_figure, show
 from analysis.evaluation.estimate import (
+    ITS_SPECIFICATION,
     RATE_COUNTS,
     did_frame,
     pilot_series,
     region_months,
     start_period,
 )
-from analysis.evaluation.profile import plot_event_study, plot_trends, save_figure, show
 from analysis.methods import att_gt, its, synthetic_control, twfe
 from analysis.notebooks import check_parameters
+from analysis.words import words_for
 
 check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 study = find_study(processed_dir=processed_dir)  # workbench.toml's folders, unless given
 data = load_region(study.processed_dir, region_id)
 assert outcome in data.panel.columns, f"{outcome!r} is not a column of the practice-month panel"
+words = words_for("en", data.region["country"], study.indicators)  # chart labels, in English
 print(f"study: {study.name} ({study.root})")
 print(f"region: {data.region['name']} ({region_id}, {data.region['country']})")
 print(f"design: {data.design}; pilot starts: {[f'{m:%Y-%m}' for m in data.start_months]}")
@@ -86,7 +89,8 @@ pd.DataFrame(
 ).round(1)
 
 # %%
-show(plot_trends(data, outcome))
+figure, alt = plot_trends(data, outcome, words)
+show(figure, alt=alt)
 
 # %% [markdown]
 # ## Difference-in-differences: `att_gt`
@@ -111,8 +115,8 @@ print(cs.aggregate("simple").summary())
 # start are a check of parallel trends: they should scatter around zero.
 
 # %%
-event_study = plot_event_study(cs, outcome)
-show(event_study)
+event_study, alt = plot_event_study(cs, outcome, words)
+show(event_study, alt=alt)
 
 # %% [markdown]
 # ## Two-way fixed effects: `twfe`
@@ -134,22 +138,13 @@ tw.effects
 # trend continued (and the winter peak, with `harmonics=2`). It needs counts: the rate's
 # count column, with the listed patients as offset, so the effects are rate ratios
 # (0.85 = 15% fewer). With several start months it uses the first: prefer `att_gt` then.
+# `ITS_SPECIFICATION` holds the options the region reports use; print it to see them.
 
 # %%
 count = RATE_COUNTS.get(outcome)
 assert count is not None, f"{outcome} has no count column for its; choose a rate outcome"
 series = pilot_series(data, count)
-its_fit = its(
-    series,
-    outcome=count,
-    time="time",
-    intervention="intervention",
-    offset="list_size",
-    family="quasipoisson",
-    harmonics=2,
-    period=12,
-    slope_change=True,
-)
+its_fit = its(series, outcome=count, **ITS_SPECIFICATION)
 print(its_fit.summary())
 its_fit.average_effect()
 
@@ -173,40 +168,26 @@ sc = synthetic_control(
     start=start_period(data),
 )
 print(sc.summary())
-show(sc.plot(ylabel=outcome))
+show(sc.plot(ylabel=outcome), alt=f"{region_id} and its synthetic control: {outcome}")
 
 # %% [markdown]
 # ## Change a specification and compare
 #
-# Does the answer depend on a choice? Here the interrupted time series with and without the
-# seasonal terms, and with a negative binomial instead of a quasi-Poisson model. If the
-# estimates move a lot, say so in the report and explain which you trust. The same pattern
-# works for `att_gt` (`control="not_yet_treated"`, `anticipation=1`) or for another outcome.
+# Does the answer depend on a choice? Here the reports' interrupted time series against the
+# same model without the seasonal terms, and with a negative binomial instead of a
+# quasi-Poisson model: one option changed each time. If the estimates move a lot, say so in
+# the report and explain which you trust. The same pattern works for `att_gt`
+# (`control="not_yet_treated"`, `anticipation=1`) or for another outcome.
 
 # %%
+changes = {
+    "reports: quasi-Poisson, 2 harmonics": {},
+    "no seasonality": {"harmonics": 0},
+    "negative binomial": {"family": "negbin"},
+}
 specifications = {
-    "reports: quasi-Poisson, 2 harmonics": its_fit,
-    "no seasonality": its(
-        series,
-        outcome=count,
-        time="time",
-        intervention="intervention",
-        offset="list_size",
-        family="quasipoisson",
-        harmonics=0,
-        slope_change=True,
-    ),
-    "negative binomial, 2 harmonics": its(
-        series,
-        outcome=count,
-        time="time",
-        intervention="intervention",
-        offset="list_size",
-        family="negbin",
-        harmonics=2,
-        period=12,
-        slope_change=True,
-    ),
+    name: its(series, outcome=count, **(ITS_SPECIFICATION | change))
+    for name, change in changes.items()
 }
 comparison = pd.DataFrame(
     {name: fit.average_effect().as_dict() for name, fit in specifications.items()}

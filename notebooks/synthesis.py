@@ -16,52 +16,72 @@
 # %% [markdown] tags=["remove-cell"]
 # # Synthesis: effects across pilot regions
 #
-# Each region's primary effect pooled per programme (intervention) and outcome with a
-# random-effects meta-analysis. Report texts come from `analysis.evaluation.texts`.
+# Each region's main effect pooled per programme (intervention) and outcome with a
+# random-effects meta-analysis, in plain words: warnings first when few regions are pooled or
+# the regions differ. Every word comes from the catalogue in `analysis.words`.
 
 # %% tags=["parameters"]
 reports_dir: str = ""  # folder of the region folders with results.json; "": from workbench.toml
 processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 regions: list = []  # region ids to pool; an empty list pools every region folder
-language: str = "en"  # report language: "en" or "nl"
+language: str = "nl"  # report language: "nl" or "en"
 study_name: str = "Pilot evaluation"  # shown in the report header
+disclosure_threshold: int = 10  # counts below this are shown as <10
+indicator_words: dict = {}  # the study's own outcome words ([indicators.*] of workbench.toml)
 
 # %% tags=["remove-cell"]
+from pathlib import Path
+
 from IPython.display import Markdown, display
 
 from analysis.config import find_study
-from analysis.evaluation.findings import outcome_label
-from analysis.evaluation.profile import show
+from analysis.evaluation.charts import show
 from analysis.evaluation.synthesis import (
+    FEW_REGIONS,
+    HIGH_HETEROGENEITY,
     collect_results,
     describe_pooled,
-    forest_words,
+    forest_figure,
     pool_outcomes,
+    region_effects,
+    region_names,
     region_programmes,
 )
-from analysis.evaluation.texts import report_text
+from analysis.evaluation.tables import show_table
 from analysis.notebooks import check_parameters
-from analysis.reporting.escape import markdown_literal
+from analysis.words import check_language, words_for
 
 check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
-assert language in ("en", "nl"), f"language must be 'en' or 'nl', not {language!r}"
-study = find_study(processed_dir=processed_dir, reports_dir=reports_dir)  # unless given
-folder = study.reports_dir
+check_language(language)
+assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
+study = find_study(processed_dir=processed_dir, reports_dir=reports_dir)  # "": workbench.toml's
+processed_dir, reports_dir = study.processed_dir, study.reports_dir
+words = words_for(language, None, indicator_words)
+folder = Path(reports_dir)
 region_ids = list(regions) or sorted(p.parent.name for p in folder.glob("*/results.json"))
 results = collect_results(folder, region_ids)
-programmes = region_programmes(study.processed_dir)
-pooled = pool_outcomes(results, programmes) if not results.empty else {}
+programmes = region_programmes(processed_dir)
+names = region_names(processed_dir)
+pooled = pool_outcomes(results, programmes, names=names) if not results.empty else {}
 
 # %% tags=["remove-input"]
-display(Markdown(report_text("synthesis_title", language)))
+display(Markdown(f"{words.md('synthesis.title')}\n\n{words.md('synthesis.intro')}"))
 if not pooled:
-    display(Markdown(report_text("nothing_to_pool", language)))
+    display(Markdown(words.md("synthesis.nothing_to_pool")))
 for (programme, outcome), fit in pooled.items():
-    label = outcome_label(outcome, language, title=True)
-    display(
-        Markdown(f"## {markdown_literal(programme.replace('_', ' '))}: {markdown_literal(label)}")
-    )
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
-    display(Markdown(describe_pooled(fit, outcome, ratio=ratio, language=language)))
-    axis = report_text("forest_ratio" if ratio else "forest_difference", language)
-    show(fit.forest_plot(exponentiate=ratio, xlabel=axis, words=forest_words(language)))
+    name = words.intervention(programme)
+    display(
+        Markdown(
+            words.md("synthesis.heading", programme=name, outcome=words.indicator(outcome).title())
+        )
+    )
+    display(Markdown(describe_pooled(fit, outcome, ratio=ratio, words=words)))
+    if len(fit.effects) < FEW_REGIONS or fit.i2 >= HIGH_HETEROGENEITY:
+        pooled_regions = [r for r, p in programmes.items() if p == programme]
+        show_table(region_effects(results, pooled_regions, outcome, names, words), words=words)
+    figure, alt = forest_figure(fit, outcome, name, ratio=ratio, words=words)
+    show(figure, alt=alt)
+
+# %% tags=["remove-input"]
+display(Markdown(words.md("synthesis.methods")))

@@ -7,6 +7,7 @@ traceback; see :class:`analysis.errors.WorkbenchError`.
 from __future__ import annotations
 
 import functools
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -33,7 +34,11 @@ EXIT_USER_ERROR = 2
 
 
 def user_errors_exit_2(command: F) -> F:
-    """Turn a :class:`WorkbenchError`, or an environment's OS error, into one line and exit 2."""
+    """Turn a :class:`WorkbenchError`, or an environment's OS error, into one line and exit 2.
+
+    Ctrl-C and SIGTERM (see :func:`analysis.reporting.lifetime.raise_on_sigterm`)
+    end with one line and exit code 128 + the signal's number.
+    """
 
     @functools.wraps(command)
     def wrapper(*args: object, **kwargs: object) -> object:
@@ -47,6 +52,15 @@ def user_errors_exit_2(command: F) -> F:
                 raise
             _print_error(str(environment_error(exc)))
             raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt as exc:
+            signum = getattr(exc, "signum", signal.SIGINT)
+            console.print(
+                f"[bold red]stopped[/] by {signal.Signals(signum).name}: the work in progress "
+                "was abandoned, outputs finished before are kept. Rerun the command to go on "
+                "(finished regions are cached).",
+                soft_wrap=True,
+            )
+            raise typer.Exit(128 + signum) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -77,14 +91,18 @@ def demo(
         Path | None,
         typer.Option(help="Output folder [default: data/raw of the study configuration]."),
     ] = None,
+    force: Annotated[
+        bool,
+        typer.Option("--force", help="Write into a folder holding files (overwrites demo files)."),
+    ] = False,
 ) -> None:
-    """Write the synthetic demo data set (NL and BE pilots with known effects)."""
+    """Write the synthetic demo data (NL and BE pilots with known effects) into an empty folder."""
     from analysis.data.demo import generate_demo
 
     if scale not in ("small", "national"):
         raise WorkbenchError(f"--scale {scale!r} is not known. Fix: use 'small' or 'national'")
     target = out or _config().raw_dir
-    generate_demo(target, seed=seed, scale=scale)  # type: ignore[arg-type]
+    generate_demo(target, seed=seed, scale=scale, force=force)  # type: ignore[arg-type]
     console.print(
         f"demo data written to {target} (ground truth: {target / 'ground_truth.json'})",
         markup=False,
@@ -292,6 +310,9 @@ def _finish(result: object) -> None:
 
 def main() -> None:  # pragma: no cover - console-script entry point
     """Entry point of the ``workbench`` console script."""
+    from analysis.reporting.lifetime import raise_on_sigterm
+
+    raise_on_sigterm()
     app(prog_name="workbench")
 
 

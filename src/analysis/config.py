@@ -41,6 +41,7 @@ class _Section(BaseModel):
 
 class _Study(_Section):
     name: str = Field("Pilot evaluation", min_length=1)
+    show_practice_ids: bool = False  # practice ids in reports instead of Praktijk A, B, ...
     languages: list[Language] = Field(default_factory=lambda: [DEFAULT_LANGUAGE], min_length=1)
     language: Language | None = None  # one language: shorthand for ``languages = [...]``
 
@@ -86,6 +87,7 @@ class _File(_Section):
     study: _Study = Field(default_factory=_Study)
     data: _Data = Field(default_factory=_Data)
     run: _Run = Field(default_factory=_Run)
+    indicators: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
 _HINTS = {
@@ -96,6 +98,7 @@ _HINTS = {
     "outcomes": 'a list of panel columns, e.g. outcomes = ["gp_contact_rate"]',
     "disclosure_threshold": "a whole number of at least 1 (usually 5 or 10)",
     "notebook": "the name of a notebook in notebooks/, without .ipynb",
+    "show_practice_ids": "true or false (false: practices appear as Praktijk A, B, ...)",
 }
 
 
@@ -126,6 +129,11 @@ class StudyConfig:
         Processed-panel columns evaluated in every region.
     disclosure_threshold
         Counts below this are suppressed in stakeholder reports.
+    show_practice_ids
+        Show practice ids in reports instead of pseudonyms (Praktijk A, B, ...).
+    indicators
+        The study's own indicator words (``[indicators.<column>]`` tables), for
+        outcomes the built-in catalogue does not know.
     """
 
     root: Path
@@ -139,6 +147,8 @@ class StudyConfig:
     workers: int = 0
     outcomes: tuple[str, ...] = field(default_factory=tuple)
     disclosure_threshold: int = 10
+    show_practice_ids: bool = False
+    indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
 
     @property
     def language(self) -> Language:
@@ -322,9 +332,26 @@ def _parse(raw: dict[str, Any], path: Path) -> StudyConfig:
         workers=run.workers,
         outcomes=tuple(run.outcomes),
         disclosure_threshold=run.disclosure_threshold,
+        show_practice_ids=study.show_practice_ids,
+        indicators=parsed.indicators,
     )
     check_folders(config, path)
+    check_outcome_words(config, path)
     return config
+
+
+def check_outcome_words(config: StudyConfig, source: Path | str = CONFIG_NAME) -> None:
+    """Every outcome to evaluate has words (built in, or ``[indicators.*]`` of the file)."""
+    from analysis.words import IndicatorError, indicator_catalogue, require_words
+
+    try:
+        catalogue = indicator_catalogue(config.indicators)
+    except IndicatorError as exc:
+        raise WorkbenchError(str(exc).replace("workbench.toml", str(source), 1)) from None
+    try:
+        require_words(config.outcomes, catalogue)
+    except IndicatorError as exc:
+        raise WorkbenchError(f"{source}: [run] outcomes: {exc}") from None
 
 
 def check_folders(config: StudyConfig, source: Path | str = CONFIG_NAME) -> None:

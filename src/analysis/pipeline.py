@@ -6,11 +6,13 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
 import pandas as pd
+from rich.console import Console
 
 from analysis.config import StudyConfig
 from analysis.errors import WorkbenchError
@@ -19,12 +21,13 @@ from analysis.notebooks import ParameterError, declared_parameters, require_decl
 from analysis.reporting.batch import (
     RegionJob,
     RegionOutcome,
+    remove_partial_outputs,
     run_jobs_locally,
     run_jobs_on_dask,
     select_jobs,
 )
 from analysis.reporting.files import atomic_write_json, read_json
-from analysis.reporting.html import FRAME_WORDS, ReportHeader
+from analysis.reporting.html import ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
 from analysis.reporting.layout import RESERVED_IDS, SYNTHESIS_ID, ReportLayout
 from analysis.reporting.progress import BatchProgress
@@ -35,6 +38,8 @@ from analysis.reporting.provenance import (
     library_fingerprint,
     package_versions,
 )
+from analysis.reporting.quality_page import write_quality_pages
+from analysis.words import Words
 
 INGEST_RECORD = ".ingest.json"
 
@@ -43,8 +48,10 @@ INGEST_RECORD = ".ingest.json"
 
 
 def raw_is_empty(raw_dir: Path) -> bool:
-    """True when ``raw_dir`` holds no data files (a README does not count)."""
-    return not any(p.suffix in {".csv", ".parquet"} for p in raw_dir.glob("*") if p.is_file())
+    """True when ``raw_dir`` holds no files at all (a README and hidden files do not count)."""
+    from analysis.data.readers import raw_folder_is_empty
+
+    return raw_folder_is_empty(raw_dir)
 
 
 def ensure_demo(config: StudyConfig, *, seed: int = 42) -> bool:
@@ -102,22 +109,19 @@ def region_table(config: StudyConfig) -> pd.DataFrame:
     return regions.merge(period, left_on="region_id", right_index=True, how="left")
 
 
-def pilot_descriptions(config: StudyConfig) -> dict[str, str]:
-    """Region id -> its interventions and start months, e.g. ``longer consults (2016-01)``."""
+def region_interventions(config: StudyConfig) -> dict[str, list[tuple[str, pd.Timestamp]]]:
+    """Region id -> its interventions with their first start, in order of starting."""
     interventions = pd.read_parquet(config.processed_dir / "interventions.parquet")
     first = (
         interventions.groupby(["region_id", "intervention"])["start_date"]
         .min()
         .reset_index()
-        .sort_values("start_date")
+        .sort_values(["start_date", "intervention"])
     )
-    first["text"] = (
-        first["intervention"].str.replace("_", " ")
-        + " ("
-        + pd.to_datetime(first["start_date"]).dt.strftime("%Y-%m")
-        + ")"
-    )
-    return first.groupby("region_id")["text"].agg("; ".join).to_dict()
+    return {
+        rid: list(zip(group["intervention"], pd.to_datetime(group["start_date"]), strict=True))
+        for rid, group in first.groupby("region_id")
+    }
 
 
 def choose_regions(table: pd.DataFrame, selection: str | Sequence[str]) -> list[str]:
@@ -190,8 +194,9 @@ def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[s
 
 
 def _period(row: pd.Series, language: str) -> str:
-    to = FRAME_WORDS[language]["to"]
-    return f"{row['first_month']:%Y-%m} {to} {row['last_month']:%Y-%m}"
+    words = Words(language)  # type: ignore[arg-type]
+    first, last = (words.month(row[k], short=True) for k in ("first_month", "last_month"))
+    return f"{first} {words.text('frame.to')} {last}"
 
 
 def plan_region_jobs(
@@ -220,7 +225,7 @@ def plan_region_jobs(
     require_declared(given, declared, source.stem)
     layout = layout_of(config)
     rows = table.set_index("region_id")
-    now = datetime.now().isoformat(timespec="minutes")
+    now = datetime.now()
     jobs = []
     for rid in region_ids:
         if rid in RESERVED_IDS:
@@ -238,12 +243,35 @@ def plan_region_jobs(
                 "language": language,
                 "study_name": config.name,
                 "disclosure_threshold": config.disclosure_threshold,
+                "show_practice_ids": config.show_practice_ids,
+                "indicator_words": config.indicators,
             }
             header = ReportHeader(
-                config.name, f"{row['name']} ({rid})", _period(row, language), now, language
+                config.name,
+                f"{row['name']} ({rid})",
+                _period(row, language),
+                Words(language).moment(now),  # type: ignore[arg-type]
+                language,
             )
             jobs.append(_job(config, source, declared, rid, offered, given, header, data_hash))
     return jobs
+
+
+_reported: set[tuple[Path, tuple[str, ...]]] = set()
+
+
+def report_undeclared(notebook: Path, names: Sequence[str]) -> None:
+    """Say once per notebook which parameters the workbench offers and it does not declare."""
+    key = (notebook, tuple(names))
+    if not names or key in _reported:
+        return
+    _reported.add(key)
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"note: {notebook.name} does not declare the parameter(s) {', '.join(names)}, so the "
+        "workbench cannot pass them (study settings such as the disclosure threshold and the "
+        "language do not reach it). Declare them in its cell tagged 'parameters'.",
+        markup=False,
+    )
 
 
 def _job(
@@ -258,6 +286,8 @@ def _job(
 ) -> RegionJob:
     """A job: the offered parameters the notebook declares, the given ones, provenance.
 
+    Offered parameters the notebook does not declare are reported once (a
+    notebook without ``disclosure_threshold`` cannot suppress small counts).
     ``given`` may not name an offered parameter: the workbench fills those from
     ``workbench.toml`` and the options, and the report's header says so.
     """
@@ -269,6 +299,7 @@ def _job(
             "--regions or --language). Fix: change it there; --param sets the notebook's other "
             f"parameters: {', '.join(free) or 'it has none'}"
         )
+    report_undeclared(source, sorted(set(offered) - set(declared)))
     parameters = {k: v for k, v in offered.items() if k in declared} | dict(given)
     return RegionJob(
         region_id=region_id,
@@ -296,7 +327,7 @@ def plan_synthesis_jobs(
         }
     )
     declared = list(declared_parameters(source))
-    now = datetime.now().isoformat(timespec="minutes")
+    now = datetime.now()
     jobs = []
     for language in languages or config.languages:
         offered = {
@@ -306,10 +337,15 @@ def plan_synthesis_jobs(
             "language": language,
             "study_name": config.name,
             "disclosure_threshold": config.disclosure_threshold,
+            "indicator_words": config.indicators,
         }
-        words = FRAME_WORDS[language]
+        words = Words(language)  # type: ignore[arg-type]
         header = ReportHeader(
-            config.name, words["all_regions"], words["see_region_reports"], now, language
+            config.name,
+            words.text("frame.all_regions"),
+            words.text("frame.see_region_reports"),
+            words.moment(now),
+            language,
         )
         jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, {}, header, data_hash))
     return jobs
@@ -327,6 +363,7 @@ def execute_jobs(
     only_failed: bool = False,
 ) -> BatchResult:
     """Execute the jobs that need it, with live progress; cached ones are skipped."""
+    remove_partial_outputs(jobs)  # what a killed run left half-written
     to_run, outcomes = select_jobs(jobs, force=force, only_failed=only_failed)
     with BatchProgress([j.label for j in to_run]) as progress:
         for outcome in outcomes:
@@ -339,27 +376,43 @@ def execute_jobs(
             if scheduler
             else run_jobs_locally(to_run, workers, progress.event)
         )
-        for outcome in runner:
-            progress.done(outcome)
-            outcomes.append(outcome)
+        with closing(runner):  # on Ctrl-C or SIGTERM the runner stops its workers at once
+            for outcome in runner:
+                progress.done(outcome)
+                outcomes.append(outcome)
     return BatchResult(sorted(outcomes, key=lambda o: o.region_id))
 
 
 def refresh_index(config: StudyConfig) -> list[Path]:
-    """Rewrite the landing pages and the researchers' page from the run records on disk.
+    """Rewrite the landing pages, the data-quality pages and the researchers' page.
 
-    Every region that has a record appears, whatever the last run selected;
-    each region's evaluation link points at the study's evaluation notebook.
+    Built from the run records on disk: every region that has a record
+    appears, whatever the last run selected; each region's evaluation link
+    points at the study's evaluation notebook.
     """
+    layout = layout_of(config)
     table = region_table(config)
-    return write_index_pages(
-        layout_of(config),
+    languages = list(dict.fromkeys([*config.languages, *layout.languages()]))
+    quality = write_quality_pages(
+        layout,
+        config.processed_dir,
         study=config.name,
-        languages=config.languages,
-        evaluation_notebook=config.notebook,
-        names=dict(zip(table["region_id"], table["name"], strict=True)),
-        pilots=pilot_descriptions(config),
+        languages=languages,
+        index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
+        threshold=config.disclosure_threshold,
     )
+    return [
+        *quality.values(),
+        *write_index_pages(
+            layout,
+            study=config.name,
+            languages=languages,
+            evaluation_notebook=config.notebook,
+            names=dict(zip(table["region_id"], table["name"], strict=True)),
+            pilots=region_interventions(config),
+            data_quality=quality,
+        ),
+    ]
 
 
 def _plan(

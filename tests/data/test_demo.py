@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.data.contract import TABLES, contract_markdown, pandera_schema
+from analysis.data.contract import TABLES, contract_markdown, dtype_markdown, pandera_schema
 from analysis.data.demo import generate_demo
+from analysis.ids import SAFE_ID_RULE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-contract.md"
 
@@ -133,3 +134,5 @@ def test_effects_show_in_the_panel(truth: list[dict], panel: pd.DataFrame) -> No
 def test_docs_hold_the_contract() -> None:
     text = DOCS.read_text(encoding="utf-8")
     assert contract_markdown() in text, "docs/data-contract.md is out of date with contract.py"
+    assert dtype_markdown() in text, "docs/data-contract.md: the table of value types is stale"
+    assert SAFE_ID_RULE in dtype_markdown(), "the docs state the rule for ids"

@@ -288,12 +288,10 @@ def test_successful_ingest_replaces_output_and_leaves_raw(
 ) -> None:
     out = tmp_path / "processed"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
     (out / "README.md").write_text("# what this folder holds")
     before = hash_tree(mini_raw)
     ingest(mini_raw, out)
     assert hash_tree(mini_raw) == before
-    assert not (out / "stale.txt").exists()
     assert (out / "README.md").read_text() == "# what this folder holds", "folder docs are kept"
     digest = hashlib.sha256((out / "practice_month.parquet").read_bytes()).hexdigest()
     ingest(mini_raw, out)

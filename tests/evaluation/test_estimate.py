@@ -5,9 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.evaluation.caveats import data_caveats
+from analysis.evaluation.charts import plot_event_study
 from analysis.evaluation.estimate import evaluate_region
 from analysis.evaluation.load import RegionData
-from analysis.evaluation.profile import data_caveats, plot_event_study
+from analysis.words import Words
 
 
 def region_data(zero_baseline: bool = False, effect: float = 0.8, seed: int = 1) -> RegionData:
@@ -57,24 +59,27 @@ def test_an_outcome_without_baseline_gives_a_note_not_a_crash():
     data = region_data(zero_baseline=True)
     evaluation = evaluate_region(data, ["rate"])
     assert evaluation.effects == []
-    assert evaluation.notes and "no baseline" in evaluation.notes[0]
+    assert evaluation.no_baseline == ["rate"]
 
 
 def test_an_outcome_without_baseline_is_a_caveat_in_the_report_language():
     data = region_data(zero_baseline=True)
     evaluation = evaluate_region(data, ["rate"])
     assert evaluation.no_baseline == ["rate"]
-    dutch = data_caveats(data, "nl", evaluation)
+    dutch = data_caveats(data, Words("nl"), evaluation, threshold=10)
     assert any(c.startswith("Geen effectschatting voor rate:") for c in dutch), dutch
     assert not any("no baseline" in c for c in dutch)
-    assert any("no baseline" in c for c in data_caveats(data, "en", evaluation))
+    english = data_caveats(data, Words("en"), evaluation, threshold=10)
+    assert any("no baseline" in c for c in english)
 
 
 def test_event_study_speaks_the_report_language_and_reads_in_percent():
     data = region_data(effect=0.8)
     evaluation = evaluate_region(data, ["rate"])
     fit = evaluation.fits[("rate", "att_gt")]
-    ax = plot_event_study(fit, "gp_contact_rate", "nl").axes[0]
+    figure, alt = plot_event_study(fit, "gp_contact_rate", Words("nl"))
+    ax = figure.axes[0]
+    assert "contacten met de huisarts" in alt
     assert ax.get_xlabel().startswith("kwartalen sinds de start")
     assert ax.get_ylabel() == "verandering, % van het niveau vóór de pilot"
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["vóór de start", "na de start"]

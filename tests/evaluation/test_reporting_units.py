@@ -8,13 +8,19 @@ import pandas as pd
 import pytest
 
 from analysis.evaluation.disclosure import suppress_small_counts
-from analysis.evaluation.estimate import Effect
-from analysis.evaluation.findings import describe_effect, describe_effects, effects_overview
-from analysis.evaluation.texts import localise_table
+from analysis.evaluation.estimate import Effect, Evaluation
+from analysis.evaluation.summary import (
+    certainty,
+    effect_sentence,
+    headline_table,
+    methods_table,
+)
+from analysis.evaluation.tables import localise_table, pseudonym_letters, pseudonymise
 from analysis.evaluation.truth import compare_with_truth
 from analysis.reporting.files import atomic_write_text
 from analysis.reporting.index import format_effect
 from analysis.reporting.provenance import source_hash
+from analysis.words import Words
 
 
 def test_small_counts_are_suppressed_and_identifiers_dropped():
@@ -30,48 +36,6 @@ def test_suppression_names_a_missing_column():
         suppress_small_counts(pd.DataFrame({"n": [1]}), ["count"])
 
 
-def test_a_clear_decrease_is_described_with_size_and_certainty():
-    effect = Effect("referral_rate_medical_specialist", "att_gt", 0.8, 0.7, 0.9, "ratio", 6, True)
-    text = describe_effect(effect)
-    assert "Referrals to medical specialists** fell by 20%" in text
-    assert "-30% to -10%" in text and "excludes no change" in text
-    dutch = describe_effect(effect, "nl")
-    assert "daalden met 20%" in dutch and "sluit 'geen verandering' uit" in dutch
-
-
-def test_an_unclear_effect_says_so_and_shares_use_percentage_points():
-    effect = Effect("non_gp_contact_share", "att_gt", 0.004, -0.002, 0.01, "difference", 6, True)
-    text = describe_effect(effect)
-    assert "rose by 0.4 percentage points" in text
-    assert "cannot tell an effect from chance" in text
-
-
-def test_only_primary_effects_enter_the_findings():
-    effects = [
-        Effect("gp_contact_rate", "twfe", 0.5, 0.4, 0.6, "ratio", 3),
-        Effect("gp_contact_rate", "att_gt", 0.9, 0.85, 0.95, "ratio", 3, True),
-    ]
-    text = describe_effects(effects)
-    assert "10%" in text and "50%" not in text
-    assert "descriptive" in describe_effects([])
-
-
-def test_effects_overview_has_one_row_per_outcome_and_a_column_per_method():
-    effects = [
-        Effect("gp_contact_rate", "att_gt", 0.9, 0.85, 0.95, "ratio", 3, True),
-        Effect("gp_contact_rate", "synthetic_control", 0.92, None, None, "ratio", 3),
-    ]
-    table = effects_overview(effects)
-    assert table.to_dict("records") == [
-        {
-            "outcome": "GP contacts",
-            "scale": "ratio",
-            "att_gt": "0.90 (0.85–0.95)",
-            "synthetic_control": "0.92",
-        }
-    ]
-
-
 def test_index_effect_text():
     result = {
         "outcome": "gp_contact_rate",
@@ -81,11 +45,11 @@ def test_index_effect_text():
         "ci_high": 0.87,
         "scale": "ratio",
     }
-    assert format_effect(result) == "GP contacts: -19% (-25% to -13%)"
+    assert format_effect(result, Words("en")) == "GP contacts: -19% (-25% to -13%)"
     share = {**result, "outcome": "non_gp_contact_share", "scale": "difference"}
     share |= {"estimate": 0.105, "ci_low": 0.097, "ci_high": 0.113}
-    assert format_effect(share, "nl") == (
-        "Aandeel contacten niet met de huisarts: +10,5 pp (+9,7 tot +11,3)"
+    assert format_effect(share, Words("nl")) == (
+        "Aandeel contacten niet met de huisarts: +10,5 pp (+9,7 tot +11,3 pp)"
     )
 
 
@@ -143,48 +107,116 @@ def test_source_hash_follows_code_and_report_templates(tmp_path):
     assert source_hash(package) != after_template
 
 
+def test_a_clear_decrease_is_described_with_size_interval_and_verdict():
+    effect = Effect("referral_rate_medical_specialist", "att_gt", 0.8, 0.7, 0.9, "ratio", 6, True)
+    assert certainty(effect) == "clear"
+    text = effect_sentence(effect, Words("en"))
+    assert "**Referrals to medical specialists** fell by 20%" in text
+    assert "95% interval -30% to -10%" in text and "an improvement" in text
+    dutch = effect_sentence(effect, Words("nl"))
+    assert "daalde met 20%" in dutch and "-30% tot -10%" in dutch and "verbetering" in dutch
+
+
+def test_certainty_follows_the_interval():
+    wide = Effect("gp_contact_rate", "att_gt", 1.04, 0.9, 1.2, "ratio", 6, True)
+    narrow = Effect("gp_contact_rate", "att_gt", 1.01, 0.98, 1.03, "ratio", 6, True)
+    share = Effect("non_gp_contact_share", "att_gt", 0.004, -0.002, 0.01, "difference", 6, True)
+    assert [certainty(e) for e in (wide, narrow, share)] == ["unclear", "flat", "flat"]
+
+
 def test_a_change_that_rounds_to_nothing_is_called_so_without_minus_zero():
     effect = Effect("nurse_contact_rate", "att_gt", 1.003, 0.95, 1.07, "ratio", 8, True)
-    text = describe_effect(effect)
-    assert "Practice-nurse contacts** hardly changed" in text and "by 0%" not in text
-    assert "-5% to +7%" in text
+    text = effect_sentence(effect, Words("en"))
+    assert "**Practice-nurse contacts** hardly changed" in text and "by 0%" not in text
+    assert "-5% to +7%" in text and "-0" not in text
     share = Effect("non_gp_contact_share", "att_gt", 0.008, -0.0004, 0.015, "difference", 8, True)
-    assert "(95% interval 0.0 to +1.5)" in describe_effect(share)
-    assert "veranderden nauwelijks" in describe_effect(effect, "nl")
+    assert "0.0 to +1.5 pp" in effect_sentence(share, Words("en"))
+    assert "veranderde nauwelijks" in effect_sentence(effect, Words("nl"))
 
 
-def test_dutch_findings_and_tables_use_a_decimal_comma():
-    share = Effect("non_gp_contact_share", "att_gt", 0.0123, 0.004, 0.02, "difference", 8, True)
-    assert "stegen met 1,2 procentpunt" in describe_effect(share, "nl")
-    assert "+0,4 tot +2,0" in describe_effect(share, "nl")
-    table = effects_overview([share], "nl")
-    assert table.loc[0, "att_gt"] == "+1,2 (+0,4 tot +2,0)"
+def test_the_headline_table_says_better_or_worse_from_the_catalogue():
+    evaluation = Evaluation("single_start")
+    evaluation.effects += [
+        Effect("referral_rate_medical_specialist", "att_gt", 0.8, 0.7, 0.9, "ratio", 8, True),
+        Effect("referral_rate_medical_specialist", "twfe", 0.82, 0.75, 0.9, "ratio", 8),
+        Effect("third_next_available_days", "att_gt", 1.2, 1.1, 1.3, "ratio", 8, True),
+        Effect("gp_contact_rate", "att_gt", 1.02, 0.9, 1.15, "ratio", 8, True),
+    ]
+    outcomes = ["gp_contact_rate", "third_next_available_days", "referral_rate_medical_specialist"]
+    table = headline_table(evaluation, Words("nl"), [*outcomes, "prescription_rate"])
+    assert table.to_dict("records") == [
+        {
+            "outcome": "Verwijzingen naar de medisch specialist",
+            "change": "-20% (-30% tot -10%)",
+            "assessment": "beter",
+        },
+        {"outcome": "Voorschriften", "change": "geen schatting", "assessment": "–"},
+        {
+            "outcome": "Contacten met de huisarts",
+            "change": "+2% (-10% tot +15%)",
+            "assessment": "geen duidelijke verandering",
+        },
+        {
+            "outcome": "Dagen tot de derde vrije afspraak",
+            "change": "+20% (+10% tot +30%)",
+            "assessment": "slechter",
+        },
+    ]
+
+
+def test_no_method_identifier_reaches_the_methods_table():
+    evaluation = Evaluation("single_start")
+    evaluation.effects += [
+        Effect("gp_contact_rate", "att_gt", 0.9, 0.85, 0.95, "ratio", 3, True),
+        Effect("gp_contact_rate", "synthetic_control", 0.92, None, None, "ratio", 3),
+    ]
+    table = methods_table(evaluation, Words("en"))
+    assert list(table.columns) == [
+        "outcome",
+        "difference-in-differences (main estimate)",
+        "synthetic control",
+    ]
+    assert table.iloc[0].tolist() == ["GP contacts", "-10% (-15% to -5%)", "-8%"]
 
 
 def test_report_tables_get_readable_headers_and_values():
     profile = pd.DataFrame(
-        {"group": ["pilot", "comparison"], "year": [2020, 2020], "gp_fte": [14.2, 13.9]}
+        {"group": ["pilot", "comparison"], "year": ["2020", "2020"], "gp_fte": [14.2, 13.9]}
     )
-    assert list(localise_table(profile, "en").columns) == ["group", "year", "GP FTE"]
-    dutch = localise_table(profile, "nl")
+    assert list(localise_table(profile, Words("en")).columns) == ["group", "year", "GP FTE"]
+    dutch = localise_table(profile, Words("nl"))
     assert list(dutch.columns) == ["groep", "jaar", "fte huisarts"]
     assert dutch["groep"].tolist() == ["pilot", "vergelijking"]
+    flemish = localise_table(pd.DataFrame({"listed_patients": ["<10"]}), Words("nl", "BE"))
+    assert list(flemish.columns) == ["patiënten met GMD"]
     log = pd.DataFrame({"date": ["2024-03-01"], "kind": ["pdsa_plan"], "text": ["triage"]})
-    assert localise_table(log, "nl").to_dict("records") == [
+    assert localise_table(log, Words("nl")).to_dict("records") == [
         {"datum": "2024-03-01", "soort": "PDSA: plan", "wat er gebeurde": "triage"}
-    ]
-    timeline = pd.DataFrame({"intervention": ["longer_consults"], "end": ["ongoing"]})
-    assert localise_table(timeline, "nl").to_dict("records") == [
-        {"interventie": "longer consults", "einde": "loopt nog"}
     ]
     assert profile["group"].tolist() == ["pilot", "comparison"]  # input untouched
 
 
-def test_pooled_effect_in_dutch_uses_a_decimal_comma():
+def test_practice_ids_become_pseudonyms_also_inside_texts():
+    assert pseudonym_letters(3) == ["A", "B", "C"]
+    names = {"BEELZ04-P003": "Praktijk C", "BEELZ04-P01": "Praktijk A"}
+    text = "Praktijk BEELZ04-P003: +0.20 fte; BEELZ04-P0031 is another id"
+    assert pseudonymise(text, names) == (
+        "Praktijk Praktijk C: +0.20 fte; BEELZ04-P0031 is another id"
+    )
+
+
+def test_the_synthesis_warns_first_when_regions_are_few_or_differ():
     from analysis.evaluation.synthesis import describe_pooled
     from analysis.methods import pool
 
-    fit = pool([-0.3, -0.1, -0.2], [0.01, 0.02, 0.015])
-    text = describe_pooled(fit, "gp_contact_rate", ratio=True, language="nl")
-    assert text.startswith("Gepoold effect 0,8") and " tot " in text and "." not in text[:40]
-    assert describe_pooled(fit, "gp_contact_rate", ratio=True).startswith("Pooled effect 0.8")
+    alike = pool([-0.2, -0.22, -0.18, -0.21], [0.004, 0.005, 0.004, 0.006])
+    text = describe_pooled(alike, "gp_contact_rate", ratio=True, words=Words("nl"))
+    assert text.startswith("Over 4 regio's samen daalde contacten met de huisarts met 18%")
+    assert "Let op" not in text and "voorspellingsinterval" in text and "tot" in text
+    two = pool([-0.3, -0.1], [0.01, 0.02])
+    assert describe_pooled(two, "gp_contact_rate", ratio=True, words=Words("en")).startswith(
+        "**Note:** only 2 regions"
+    )
+    apart = pool([-0.5, 0.0, 0.4, -0.2], [0.001, 0.001, 0.001, 0.001])
+    text = describe_pooled(apart, "gp_contact_rate", ratio=True, words=Words("en"))
+    assert text.startswith("**Note:** the regions differ strongly")

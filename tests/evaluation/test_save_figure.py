@@ -6,7 +6,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.errors import WorkbenchError
-from analysis.evaluation.profile import save_figure
+from analysis.evaluation.charts import save_figure
 
 
 def _figure(label: str) -> Figure:

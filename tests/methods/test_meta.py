@@ -85,12 +85,21 @@ def test_forest_plot_returns_figure(exponentiate):
 
 
 def test_forest_plot_words_can_be_another_language():
-    from analysis.evaluation.synthesis import forest_words
+    from analysis.evaluation.synthesis import change_tick, forest_words
+    from analysis.words import Words
 
-    ax = pool(Y, V, method="DL").forest_plot(words=forest_words("nl")).axes[0]
+    words = Words("nl")
+    fit = pool(Y, V, method="DL")
+    ax = fit.forest_plot(
+        words=forest_words(words), exponentiate=True, tick_label=change_tick(words, ratio=True)
+    ).axes[0]
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend == ["voorspellingsinterval", "gepoold effect"]
-    assert ax.get_yticklabels()[-1].get_text() == "Random effects (DL)"
+    assert legend == ["voorspellingsinterval", "samengenomen effect"]
+    assert ax.get_yticklabels()[-1].get_text() == "Samengenomen effect"
+    ax.figure.canvas.draw()
+    ticks = [t.get_text() for t in ax.get_xticklabels()]
+    assert "0%" in ticks and all(t.endswith("%") for t in ticks), ticks
+    assert len(set(ticks)) == len(ticks), f"every tick says something else: {ticks}"
     english = pool(Y, V).forest_plot().axes[0].get_legend().get_texts()
     assert [t.get_text() for t in english] == ["prediction interval", "pooled estimate"]
 

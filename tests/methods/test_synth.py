@@ -112,7 +112,7 @@ def test_placebo_ranks_the_treated_unit_first_when_the_effect_is_large():
     assert isinstance(placebo, PlaceboResult)
     assert placebo is res.placebo_result
     assert placebo.n_units == N_DONORS + 1
-    assert list(placebo.table.columns) == ["pre_rmspe", "post_rmspe", "ratio", "rank"]
+    assert placebo.table["rank"].is_monotonic_increasing
     assert placebo.table["ratio"].is_monotonic_decreasing
     assert placebo.rank == 1
     assert placebo.p_value == pytest.approx(1 / (N_DONORS + 1))
@@ -130,8 +130,17 @@ def test_nested_fit_with_predictors_and_outcome_lags():
     res = _fit(_factor_panel(), predictors=["gp_fte"], outcome_lags=[2005, 2010, 2015])
     assert res.v is not None
     assert res.v.sum() == pytest.approx(1.0)
-    assert list(res.v.index) == ["gp_fte", "outcome[2005]", "outcome[2010]", "outcome[2015]"]
+    names = ["gp_fte", "referrals_2005", "referrals_2010", "referrals_2015"]
+    assert list(res.v.index) == names
     assert list(res.balance.columns) == ["treated", "synthetic", "donor_mean"]
+    assert list(res.balance.index) == [
+        "gp_fte (2000-2015)",
+        "referrals_2005 (2005)",
+        "referrals_2010 (2010)",
+        "referrals_2015 (2015)",
+    ]
+    assert res.v_search.start in {"equal", "regression"}
+    assert res.loss_v <= res.v_search.losses.min() + 1e-12
     assert res.weights.sum() == pytest.approx(1.0)
     effects = res.effects.set_index("term")
     assert effects.loc["average_post_gap", "estimate"] == pytest.approx(EFFECT, abs=3)
@@ -181,3 +190,195 @@ def test_bad_input_raises_a_clear_error(change, options, message):
     }
     with pytest.raises(ValueError, match=message):
         synthetic_control(change(_factor_panel()), **kwargs)
+
+
+# --- predictor windows, optimisation window, given V -------------------------------------
+
+
+def test_predictor_windows_average_each_predictor_over_its_own_periods():
+    data = _factor_panel()
+    res = _fit(
+        data,
+        predictors={
+            "fte_early": ("gp_fte", range(2000, 2005)),
+            "fte_odd": ("gp_fte", range(2005, 2016, 2), "mean"),
+            "referrals_2003": ("referrals", [2003]),
+        },
+    )
+    pilot = data[data["region"] == "pilot"].set_index("year")
+    balance = res.balance
+    assert list(balance.index) == [
+        "fte_early (2000-2004)",
+        "fte_odd (2005-2015 by 2)",
+        "referrals_2003 (2003)",
+    ]
+    assert balance["treated"].iloc[0] == pytest.approx(pilot.loc[2000:2004, "gp_fte"].mean())
+    assert balance["treated"].iloc[1] == pytest.approx(
+        pilot.loc[[2005, 2007, 2009, 2011, 2013, 2015], "gp_fte"].mean()
+    )
+    assert balance["treated"].iloc[2] == pytest.approx(pilot.loc[2003, "referrals"])
+    donors = data[data["region"] != "pilot"].pivot(index="year", columns="region", values="gp_fte")
+    expected = donors.loc[2000:2004].mean() @ res.weights.reindex(donors.columns)
+    assert balance["synthetic"].iloc[0] == pytest.approx(expected)
+    assert list(res.v.index) == ["fte_early", "fte_odd", "referrals_2003"]
+
+
+def test_list_predictors_keep_the_whole_pre_period_mean():
+    data = _factor_panel()
+    listed = _fit(data, predictors=["gp_fte"], outcome_lags=[2010])
+    mapped = _fit(data, predictors={"gp_fte": ("gp_fte", range(2000, START))}, outcome_lags=[2010])
+    pd.testing.assert_frame_equal(listed.balance, mapped.balance)
+    pd.testing.assert_series_equal(listed.weights, mapped.weights)
+
+
+def test_missing_covariate_values_inside_a_window_are_skipped():
+    data = _factor_panel()
+    holes = data.copy()
+    holes.loc[(holes["year"] == 2001), "gp_fte"] = np.nan
+    res = _fit(holes, predictors={"fte": ("gp_fte", range(2000, 2004))}, outcome_lags=[2010])
+    pilot = data[data["region"] == "pilot"].set_index("year")["gp_fte"]
+    assert res.balance["treated"].iloc[0] == pytest.approx(pilot[[2000, 2002, 2003]].mean())
+
+
+def test_a_unit_without_any_value_in_a_window_is_named():
+    data = _factor_panel()
+    data.loc[(data["region"] == "region03") & (data["year"] < 2003), "gp_fte"] = np.nan
+    with pytest.raises(ValueError, match=r"predictor 'fte' .*no value for unit 'region03'"):
+        _fit(data, predictors={"fte": ("gp_fte", range(2000, 2003))})
+
+
+@pytest.mark.parametrize(
+    ("predictors", "message"),
+    [
+        ({"fte": ("gp_fte",)}, "must be \\(column, periods\\)"),
+        ({"fte": ("gp_fte", [])}, "empty"),
+        ({"fte": ("gp_fte", [2001, 2001])}, "repeat"),
+        ({"fte": ("gp_fte", [1990])}, "not found in the time column"),
+        ({"fte": ("gp_fte", [2016])}, "not before start"),
+        ({"fte": ("gp_fte", [2001], "median")}, "aggregation"),
+        ({"fte": ("nowhere", [2001])}, "nowhere"),
+    ],
+)
+def test_bad_predictor_windows_raise_a_clear_error(predictors, message):
+    with pytest.raises(ValueError, match=message):
+        _fit(_factor_panel(), predictors=predictors)
+
+
+def test_optimization_window_sets_the_periods_whose_mspe_chooses_v():
+    data = _factor_panel()
+    window = range(2008, START)
+    res = _fit(data, outcome_lags=[2002, 2009, 2015], optimization_window=window)
+    assert res.loss_v == pytest.approx(float(np.mean(res.gap.loc[2008:2015] ** 2)))
+    assert res.pre_rmspe == pytest.approx(np.sqrt(res.loss_v))
+    assert res.pre_mspe == pytest.approx(res.loss_v)
+    # outcome-only fit: the window is what the weights fit
+    late = _fit(data, optimization_window=window)
+    full = _fit(data)
+    assert late.loss_v <= float(np.mean(full.gap.loc[2008:2015] ** 2)) + 1e-9
+    with pytest.raises(ValueError, match="optimization_window"):
+        _fit(data, outcome_lags=[2005], optimization_window=[2014, START])
+
+
+def test_a_given_v_skips_the_search_and_is_normalised():
+    data = _factor_panel()
+    searched = _fit(data, predictors=["gp_fte"], outcome_lags=[2005, 2015])
+    given = _fit(data, predictors=["gp_fte"], outcome_lags=[2005, 2015], v=dict(2 * searched.v))
+    assert given.v_search is None
+    pd.testing.assert_series_equal(given.v, searched.v)
+    np.testing.assert_allclose(given.weights.sort_index(), searched.weights.sort_index(), atol=1e-9)
+    assert given.loss_v == pytest.approx(searched.loss_v)
+    assert "V given" in given.summary()
+
+
+@pytest.mark.parametrize(
+    ("v", "message"),
+    [
+        ({"gp_fte": 1.0}, "missing"),
+        ({"gp_fte": 1.0, "referrals_2005": 1.0, "other": 1.0}, "unknown"),
+        ({"gp_fte": -1.0, "referrals_2005": 1.0}, "non-negative"),
+        ({"gp_fte": 0.0, "referrals_2005": 0.0}, "not all zero"),
+    ],
+)
+def test_bad_v_raises_a_clear_error(v, message):
+    with pytest.raises(ValueError, match=message):
+        _fit(_factor_panel(), predictors=["gp_fte"], outcome_lags=[2005], v=v)
+
+
+def test_v_search_reaches_a_lower_loss_than_any_v_on_a_grid():
+    data = _factor_panel(4, noise=2.0)
+    res = _fit(data, predictors=["gp_fte"], outcome_lags=[2003, 2009, 2014])
+    rng = np.random.default_rng(0)
+    names = list(res.v.index)
+    for _ in range(15):
+        v = dict(zip(names, rng.dirichlet(np.ones(len(names))), strict=True))
+        assert (
+            res.loss_v
+            <= _fit(data, predictors=["gp_fte"], outcome_lags=[2003, 2009, 2014], v=v).loss_v + 1e-9
+        )
+
+
+# --- the exact simplex QP ----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_simplex_least_squares_meets_the_kkt_conditions(seed):
+    rng = np.random.default_rng(seed)
+    donors = rng.normal(size=(7, 30)) * rng.uniform(0.1, 100, size=(7, 1))
+    target = rng.normal(size=7) * 50
+    w = simplex_least_squares(target, donors)
+    assert (w >= 0).all()
+    assert w.sum() == pytest.approx(1.0, abs=1e-12)
+    gradient = donors.T @ (donors @ w - target)  # half the gradient of the objective
+    support = w > 1e-12
+    multiplier = gradient[support].mean()
+    scale = np.abs(gradient).max()
+    np.testing.assert_allclose(gradient[support], multiplier, atol=1e-8 * scale)
+    assert (gradient[~support] >= multiplier - 1e-8 * scale).all()
+
+
+# --- inference: restricted placebo test and placebo in time ------------------------------
+
+
+def test_placebo_can_leave_out_units_with_a_poor_pre_period_fit():
+    res = _fit(_factor_panel(2, noise=0.3), placebo=True)
+    full = res.placebo()
+    assert list(full.table.columns) == [
+        "pre_rmspe",
+        "post_rmspe",
+        "ratio",
+        "mspe_ratio",
+        "pre_mspe_ratio",
+        "rank",
+    ]
+    limit = float(full.table["pre_mspe_ratio"].median())
+    restricted = res.placebo(exclude_above=limit)
+    kept = full.table.index[full.table["pre_mspe_ratio"] <= limit]
+    assert set(restricted.table.index) == set(kept)
+    assert set(restricted.excluded) == set(full.table.index) - set(kept)
+    assert restricted.p_value == pytest.approx(restricted.rank / len(kept))
+    assert list(restricted.gaps.columns) == [u for u in full.gaps.columns if u in set(kept)]
+    assert "left out" in restricted.summary()
+    with pytest.raises(ValueError, match="at least 1"):
+        full.excluding(0.5)
+
+
+def test_placebo_in_time_shows_no_gap_before_the_real_start():
+    res = _fit(
+        _factor_panel(2, noise=0.3),
+        predictors={"fte": ("gp_fte", range(2000, 2016))},
+        outcome_lags=[2002, 2006, 2010, 2014],
+    )
+    backdated = res.placebo_in_time(2011)
+    assert backdated.start == 2011
+    assert backdated.gap.index.max() == START - 1
+    # windows cut at the fake start, the lag after it left out
+    assert list(backdated.balance.index) == [
+        "fte (2000-2010)",
+        "referrals_2002 (2002)",
+        "referrals_2006 (2006)",
+        "referrals_2010 (2010)",
+    ]
+    assert abs(backdated.effects.loc[0, "estimate"]) < abs(EFFECT) / 4
+    assert abs(res.effects.loc[0, "estimate"]) > abs(EFFECT) / 2
+    with pytest.raises(ValueError, match="fake_start"):
+        res.placebo_in_time(START)

@@ -61,3 +61,30 @@ def project(tmp_path, demo_data) -> Path:
 @pytest.fixture
 def config(project):
     return load_config(project / "workbench.toml")
+
+
+@pytest.fixture(scope="session")
+def stakeholder_reports(tmp_path_factory, demo_data) -> Path:
+    """The demo batch as stakeholders get it, in Dutch (the default language).
+
+    A Dutch pilot region with two interventions and two Flemish pilot regions
+    (so the synthesis pools), their monitors, the synthesis, index and
+    data-quality pages; built once per session.
+    """
+    import json
+
+    from analysis import pipeline
+
+    project = make_project(tmp_path_factory.mktemp("stakeholders"), demo_data)
+    table = pipeline.region_table(load_config(project / "workbench.toml"))
+    starts = pipeline.region_interventions(load_config(project / "workbench.toml"))
+    pilots = table[table["pilot"].astype(bool)]
+    dutch = sorted(
+        pilots.loc[pilots["country"] == "NL", "region_id"], key=lambda r: -len(starts[r])
+    )
+    regions = [dutch[0], *pilots[pilots["country"] == "BE"]["region_id"].head(2)]
+    write_config(project, regions=json.dumps(regions), language="nl")
+    config = load_config(project / "workbench.toml")
+    result = pipeline.build_reports(config)
+    assert {o.status for o in result.outcomes} == {"ok"}, result.outcomes
+    return config.reports_dir

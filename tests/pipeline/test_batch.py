@@ -135,15 +135,6 @@ def test_failing_region_is_isolated_and_rerun_with_only_failed(project, config):
     assert re.search(rf"{good}.*skipped", rerun.stderr)
 
 
-def test_regions_run_on_a_dask_local_cluster(project, config):
-    regions = two_pilots(config)
-    config = use_regions(project, regions)
-    result = pipeline.run_regions(config, scheduler="local")
-    assert [o.status for o in result.outcomes] == ["ok", "ok"]
-    for region_id in regions:
-        assert (config.reports_dir / region_id / "results.json").is_file()
-
-
 def test_reports_show_no_patient_identifiers(project, config):
     config = use_regions(project, two_pilots(config)[:1])
     pipeline.run_regions(config)

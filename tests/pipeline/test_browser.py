@@ -10,7 +10,6 @@ files that exist.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -19,29 +18,14 @@ import numpy as np
 import pytest
 from matplotlib import image
 
-from analysis import pipeline
-from analysis.config import load_config
 from tests.pipeline.chromium import Visit, serve
-from tests.pipeline.conftest import make_project, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
 
 
 @pytest.fixture(scope="module")
-def reports(tmp_path_factory, demo_data) -> Path:
-    """Reports of a Dutch and two Flemish pilot regions (so the synthesis pools), index."""
-    project = make_project(tmp_path_factory.mktemp("browser"), demo_data)
-    table = pipeline.region_table(load_config(project / "workbench.toml"))
-    pilots = table[table["pilot"].astype(bool)]
-    regions = [
-        *pilots[pilots["country"] == "NL"]["region_id"].head(1),
-        *pilots[pilots["country"] == "BE"]["region_id"].head(2),
-    ]
-    write_config(project, regions=json.dumps(regions))
-    config = load_config(project / "workbench.toml")
-    result = pipeline.build_reports(config)
-    assert {o.status for o in result.outcomes} == {"ok"}, result.outcomes
-    return config.reports_dir
+def reports(stakeholder_reports) -> Path:
+    return stakeholder_reports
 
 
 @pytest.fixture(scope="module")
@@ -72,7 +56,7 @@ def test_index_opens_cleanly_and_every_link_resolves(browser, visit, site):
 def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, visit, site):
     urls = report_urls(visit(urljoin(site, "index.html")), site)
     kinds = {Path(urlparse(u).path).name for u in urls}
-    assert {"region_evaluation.en.html", "region_monitor.en.html", "synthesis.en.html"} <= kinds
+    assert {"region_evaluation.nl.html", "region_monitor.nl.html", "synthesis.nl.html"} <= kinds
     for url in urls:
         report = visit(url)
         assert report.response.status == 200, url
@@ -82,15 +66,77 @@ def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, vis
         assert report.broken_images() == [], url
         # code is hidden from stakeholders; provenance is at the end
         assert report.page.locator(".jp-CodeCell .jp-InputArea, .jp-Editor").count() == 0, url
-        assert report.page.get_by_text("Provenance").count() == 1, url
+        assert report.page.locator("summary", has_text="Herkomst").count() == 1, url
 
 
 def test_a_region_report_renders_visibly(browser, visit, site, tmp_path):
     urls = report_urls(visit(urljoin(site, "index.html")), site)
-    report = visit(next(u for u in urls if u.endswith("region_evaluation.en.html")))
+    report = visit(next(u for u in urls if u.endswith("region_evaluation.nl.html")))
     shot = tmp_path / "report.png"
     report.page.screenshot(path=str(shot), full_page=False)
     pixels = image.imread(shot)[..., :3]
     # not a blank page: a real spread of light and dark pixels
     assert float(np.std(pixels)) > 0.05
     assert float((pixels.mean(axis=2) < 0.5).mean()) > 0.01
+
+
+def all_pages(reports: Path) -> list[Path]:
+    """Every page a reader can open: stakeholder pages and the researchers' page."""
+    return sorted(p for p in reports.rglob("*.html") if "_executed" not in p.parts)
+
+
+def test_every_page_says_its_language_and_title_and_describes_its_figures(visit, site, reports):
+    for path in all_pages(reports):
+        url = urljoin(site, path.relative_to(reports).as_posix())
+        page = visit(url).page
+        expected = path.name.split(".")[-2] if path.name.count(".") == 2 else "nl"
+        assert page.get_attribute("html", "lang") == expected, url
+        title = page.title()
+        assert title and title != "Notebook" and len(title) > 5, (url, title)
+        alts = page.eval_on_selector_all("img", "imgs => imgs.map(i => i.alt)")
+        assert all(len(a) > 20 for a in alts), (url, alts)
+    report = visit(
+        urljoin(
+            site,
+            next(reports.glob("NL-*/region_evaluation.nl.html")).relative_to(reports).as_posix(),
+        )
+    )
+    assert report.page.title().endswith("wat veranderde er door de pilot?")
+
+
+def test_the_index_fits_a_phone_and_wide_tables_scroll_in_their_box(visit, site, reports):
+    index = visit(urljoin(site, "index.html"), width=390, height=844)
+    overflow = index.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"the index is {overflow}px wider than a 390px phone"
+    assert index.page.locator("a", has_text="evaluatierapport").first.is_visible()
+    report_path = next(reports.glob("NL-*/region_evaluation.nl.html"))
+    report = visit(
+        urljoin(site, report_path.relative_to(reports).as_posix()), width=390, height=844
+    )
+    overflow = report.page.evaluate(
+        "() => document.documentElement.scrollWidth - window.innerWidth"
+    )
+    assert overflow <= 0, f"the report is {overflow}px wider than a 390px phone"
+
+
+#: A region report of the two-outcome test study prints on at most this many A4 pages.
+A4_PAGE_BOUND = 12
+
+
+def test_a_region_report_prints_on_a4_with_its_provenance(visit, site, reports, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    path = next(reports.glob("NL-*/region_evaluation.nl.html"))
+    report = visit(urljoin(site, path.relative_to(reports).as_posix()))
+    pdf = tmp_path / "report.pdf"
+    report.page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    reader = pypdf.PdfReader(str(pdf))
+    width, height = (float(v) for v in reader.pages[0].mediabox.upper_right)
+    assert (round(width), round(height)) == (595, 842), "A4 in points"
+    assert 2 <= len(reader.pages) <= A4_PAGE_BOUND, len(reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert all(len(t.strip()) > 40 for t in texts), "no blank page, also not the last"
+    assert "Samenvatting" in texts[0], "the answer is on the first page"
+    assert "Herkomst" in texts[-1] and "git commit" in texts[-1], "the provenance is printed"
+    for text in texts:  # no heading left alone at the bottom of a page
+        last = [line for line in text.strip().splitlines() if line.strip()][-1]
+        assert last not in {"Details", "Bijlage", "Samenvatting"}, last

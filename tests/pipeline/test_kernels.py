@@ -10,7 +10,7 @@ import pytest
 
 from analysis.reporting.batch import RegionJob, execute_region
 from analysis.reporting.html import ReportHeader
-from analysis.reporting.kernels import discard_kernel
+from analysis.reporting.kernels import shutdown_kernels
 from analysis.reporting.layout import ReportLayout
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -60,7 +60,7 @@ def test_a_reused_kernel_starts_each_region_clean_in_its_own_folder(tmp_path):
             # what the notebook wrote in its working folder is published to the region's
             seen.append(json.loads((tmp_path / "reports" / region_id / "seen.json").read_text()))
     finally:
-        discard_kernel()
+        shutdown_kernels()
     assert seen[0]["pid"] == seen[1]["pid"], "the same kernel ran both regions"
     assert seen[1]["leak"] is False, "the second region sees nothing of the first"
     assert [Path(s["cwd"]).parent.name for s in seen] == ["first", "second"]

@@ -194,3 +194,25 @@ def test_a_full_disk_fails_the_run_cleanly_and_keeps_the_earlier_reports(
         json.loads(record.read_text())
     for notebook in reports.rglob("*.ipynb"):
         nbformat.read(notebook, as_version=4)
+
+
+def test_dutch_by_default_and_english_beside_it_without_touching_dutch(project, config):
+    region = two_regions(config)[0]
+    text = (project / "workbench.toml").read_text().replace('language = "en"\n', "")
+    (project / "workbench.toml").write_text(text)
+    config = load_config(project / "workbench.toml").with_overrides(regions=(region,))
+    assert config.languages == ("nl",)
+    assert status(pipeline.run_regions(config)) == {region: "ok"}
+    dutch = config.reports_dir / region / "region_evaluation.nl.html"
+    before = dutch.stat().st_mtime_ns
+    english = pipeline.run_regions(config, languages=["en"])
+    assert [(o.region_id, o.language, o.status) for o in english.outcomes] == [(region, "en", "ok")]
+    assert (config.reports_dir / region / "region_evaluation.en.html").is_file()
+    assert dutch.stat().st_mtime_ns == before, "building English never touches the Dutch report"
+    assert status(pipeline.run_regions(config)) == {region: "cached"}, "nor invalidates it"
+    index = (config.reports_dir / "index.html").read_text(encoding="utf-8")
+    assert '<html lang="nl">' in index and "evaluatierapport" in index
+    assert f'href="{region}/region_evaluation.en.html"' in index, "the English version is linked"
+    assert '<html lang="en">' in (config.reports_dir / "index.en.html").read_text(encoding="utf-8")
+    report = dutch.read_text(encoding="utf-8")
+    assert '<html lang="nl">' in report and "Samenvatting" in report

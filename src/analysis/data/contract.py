@@ -18,7 +18,30 @@ from typing import Literal
 
 import pandera.pandas as pa
 
-DType = Literal["id", "string", "integer", "number", "date", "month", "boolean"]
+from analysis.ids import SAFE_ID_RULE
+
+DType = Literal["id", "key", "string", "integer", "number", "date", "month", "boolean"]
+
+#: Plausible years of a date: a two-digit year (``19`` for 2019) falls outside.
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+#: Largest whole number an ``integer`` column takes (exact in a double: 2**53).
+MAX_INTEGER = 2**53
+
+#: What each logical type accepts, in words (the docs' table of values is made from it).
+DTYPE_WORDS: dict[str, str] = {
+    "id": f"identifier that may name a report folder or a link: {SAFE_ID_RULE} "
+    "(integers accepted); compared as text, case-sensitive",
+    "key": "pseudonymised identifier (patient, respondent): any text or integer, compared as "
+    "text; never shown in a report nor used as a name",
+    "string": "any text",
+    "integer": "whole number, no units (`2095`, `2095,0` in a decimal-comma file), "
+    f"below {MAX_INTEGER:,}",
+    "number": "`0.8`, or `0,8` in a semicolon file; one decimal mark throughout the file",
+    "date": "`YYYY-MM-DD`, `DD-MM-YYYY` or `DD/MM/YYYY` (a time part is ignored); a "
+    f"four-digit year from {EARLIEST_YEAR} to {LATEST_YEAR}",
+    "month": "a date on the first day of the month (`2019-03-01`)",
+    "boolean": "`true`/`false`, `1`/`0`, `ja`/`nee`, `yes`/`no`, `waar`/`onwaar`, `oui`/`non`",
+}
 
 COUNTRIES = ("NL", "BE")
 PRACTICE_TYPES = ("solo", "duo", "group", "health_centre")
@@ -74,7 +97,9 @@ class Field:
     name
         Column name as it appears in the header (matched case-insensitively).
     dtype
-        Logical type: ``id`` (text key; integers accepted), ``string``,
+        Logical type (:data:`DTYPE_WORDS`): ``id`` (a safe id, see
+        :mod:`analysis.ids`: it may become a folder name or a link), ``key``
+        (pseudonymised text key that never names anything), ``string``,
         ``integer``, ``number`` (decimal point or decimal comma), ``date``
         (``YYYY-MM-DD``, ``DD-MM-YYYY`` or ``DD/MM/YYYY``), ``month`` (a date
         on the first day of a month) or ``boolean``.
@@ -105,11 +130,33 @@ class Field:
 
 @dataclass(frozen=True)
 class ForeignKey:
-    """``column`` must exist in ``table.ref_column``."""
+    """``column`` must exist in ``table.ref_column``.
+
+    ``when = (other_column, value)`` restricts the reference to the rows whose
+    ``other_column`` holds ``value`` (``interventions.unit_id`` names a region
+    or a practice, as ``unit_type`` says).
+    """
 
     column: str
     table: str
     ref_column: str
+    when: tuple[str, str] | None = None
+
+
+DateBound = Literal["practice_open", "study_window"]
+
+
+@dataclass(frozen=True)
+class DateRule:
+    """The date in ``column`` must lie within each of ``within`` for the row's practice.
+
+    ``practice_open`` is the practice's open period (``opened`` to ``closed`` of
+    ``practices``); ``study_window`` the range of months in ``practice_months``
+    of the practice's country.
+    """
+
+    column: str
+    within: tuple[DateBound, ...]
 
 
 @dataclass(frozen=True)
@@ -124,8 +171,10 @@ class Table:
     formats: tuple[str, ...] = ("csv", "parquet")
     required: bool = True
     event_level: bool = False
-    #: Column holding the date that must lie in the practice's open period.
-    date_column: str | None = None
+    #: Where the table's practice-level date must lie.
+    date_rule: DateRule | None = None
+    #: Pairs ``(earlier, later)`` of date columns: ``later`` may not precede ``earlier``.
+    date_order: tuple[tuple[str, str], ...] = ()
     notes: tuple[str, ...] = field(default=())
 
     def field(self, name: str) -> Field:
@@ -148,6 +197,7 @@ def _count(name: str, description: str) -> Field:
 
 _PRACTICE_FK = ForeignKey("practice_id", "practices", "practice_id")
 _REGION_FK = ForeignKey("region_id", "regions", "region_id")
+_EVENT_DATES = DateRule("date", ("practice_open", "study_window"))
 
 TABLES: dict[str, Table] = {
     t.name: t
@@ -183,6 +233,7 @@ TABLES: dict[str, Table] = {
             ),
             key=("practice_id",),
             foreign_keys=(_REGION_FK,),
+            date_order=(("opened", "closed"),),
         ),
         Table(
             "practice_months",
@@ -248,7 +299,7 @@ TABLES: dict[str, Table] = {
             ),
             key=("practice_id", "month"),
             foreign_keys=(_PRACTICE_FK,),
-            date_column="month",
+            date_rule=DateRule("month", ("practice_open",)),
             notes=(
                 "The count columns are optional and only used when no event-level "
                 "contacts/referrals/prescriptions tables are supplied (aggregated delivery).",
@@ -259,7 +310,7 @@ TABLES: dict[str, Table] = {
             "Event level: one row per contact between a patient and the practice.",
             (
                 Field("practice_id", "id", "practice"),
-                Field("patient_id", "id", "pseudonymised patient (text or integer)"),
+                Field("patient_id", "key", "pseudonymised patient (text or integer)"),
                 Field("date", "date", "date of the contact"),
                 Field("contact_type", "string", "kind of contact", allowed=CONTACT_TYPES),
                 Field("provider_role", "string", "who had the contact", allowed=PROVIDER_ROLES),
@@ -277,14 +328,14 @@ TABLES: dict[str, Table] = {
             foreign_keys=(_PRACTICE_FK,),
             required=False,
             event_level=True,
-            date_column="date",
+            date_rule=_EVENT_DATES,
         ),
         Table(
             "referrals",
             "Event level: one row per referral.",
             (
                 Field("practice_id", "id", "practice"),
-                Field("patient_id", "id", "pseudonymised patient (text or integer)"),
+                Field("patient_id", "key", "pseudonymised patient (text or integer)"),
                 Field("date", "date", "date of the referral"),
                 Field("destination", "string", "referred to", allowed=DESTINATIONS),
                 Field(
@@ -299,21 +350,21 @@ TABLES: dict[str, Table] = {
             foreign_keys=(_PRACTICE_FK,),
             required=False,
             event_level=True,
-            date_column="date",
+            date_rule=_EVENT_DATES,
         ),
         Table(
             "prescriptions",
             "Event level, optional: one row per prescription.",
             (
                 Field("practice_id", "id", "practice"),
-                Field("patient_id", "id", "pseudonymised patient (text or integer)"),
+                Field("patient_id", "key", "pseudonymised patient (text or integer)"),
                 Field("date", "date", "date of the prescription"),
                 Field("atc", "string", "ATC code of the drug"),
             ),
             foreign_keys=(_PRACTICE_FK,),
             required=False,
             event_level=True,
-            date_column="date",
+            date_rule=_EVENT_DATES,
         ),
         Table(
             "interventions",
@@ -330,6 +381,11 @@ TABLES: dict[str, Table] = {
                 Field("end_date", "date", "last day (empty = ongoing)", nullable=True),
             ),
             key=("unit_type", "unit_id", "intervention", "start_date"),
+            foreign_keys=(
+                ForeignKey("unit_id", "regions", "region_id", when=("unit_type", "region")),
+                ForeignKey("unit_id", "practices", "practice_id", when=("unit_type", "practice")),
+            ),
+            date_order=(("start_date", "end_date"),),
         ),
         Table(
             "events",
@@ -347,7 +403,7 @@ TABLES: dict[str, Table] = {
             "survey",
             "GP workforce survey: one row per respondent and wave.",
             (
-                Field("respondent_id", "id", "pseudonymised respondent"),
+                Field("respondent_id", "key", "pseudonymised respondent"),
                 Field("practice_id", "id", "practice of the respondent"),
                 Field("wave", "date", "date of the survey wave"),
                 Field(
@@ -405,6 +461,7 @@ EVENT_TABLES = ("contacts", "referrals", "prescriptions")
 
 _PANDERA_DTYPES: dict[str, str] = {
     "id": "str",
+    "key": "str",
     "string": "str",
     "integer": "Int64",
     "number": "float64",
@@ -479,6 +536,27 @@ def _markdown_row(f: Field) -> str:
     return f"| `{f.name}` | {f.dtype} | {f.unit} | {values} | {need}, {empty} | {f.description} |"
 
 
+_BOUND_WORDS: dict[str, str] = {
+    "practice_open": "the practice's open period (`opened` to `closed`)",
+    "study_window": "the study window of the practice's country",
+}
+
+
+def _reference_words(fk: ForeignKey) -> str:
+    words = f"`{fk.column}` -> `{fk.table}.{fk.ref_column}`"
+    if fk.when:
+        words += f" where `{fk.when[0]}` is `{fk.when[1]}`"
+    return words
+
+
+def dtype_markdown() -> str:
+    """The logical types and how their values are written, as a Markdown table."""
+    rows = ["| type | written as |", "|---|---|"]
+    rows += [f"| {name} | {words} |" for name, words in DTYPE_WORDS.items()]
+    rows.append('| empty | an empty cell; allowed only where the table says "may be empty" |')
+    return "\n".join(rows) + "\n"
+
+
 def contract_markdown() -> str:
     """Render every table of the contract as Markdown (used in docs/data-contract.md)."""
     parts: list[str] = []
@@ -489,10 +567,14 @@ def contract_markdown() -> str:
         if spec.key:
             parts.append("Key (unique): " + ", ".join(f"`{k}`" for k in spec.key) + ".")
         if spec.foreign_keys:
-            refs = ", ".join(
-                f"`{fk.column}` -> `{fk.table}.{fk.ref_column}`" for fk in spec.foreign_keys
-            )
+            refs = ", ".join(_reference_words(fk) for fk in spec.foreign_keys)
             parts.append(f"References: {refs}.")
+        if spec.date_order:
+            pairs = ", ".join(f"`{late}` on or after `{early}`" for early, late in spec.date_order)
+            parts.append(f"Dates: {pairs}.")
+        if spec.date_rule:
+            bounds = " and ".join(_BOUND_WORDS[b] for b in spec.date_rule.within)
+            parts.append(f"`{spec.date_rule.column}` lies within {bounds}.")
         parts.extend(spec.notes)
         rows = [
             "| column | type | unit | allowed values | presence | description |",

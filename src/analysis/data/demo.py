@@ -21,6 +21,7 @@ runs in bounded memory.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -31,7 +32,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from analysis.data import staging
 from analysis.data.contract import CONTACT_TYPES, DESTINATIONS, PROVIDER_ROLES
+from analysis.data.readers import raw_folder_is_empty
+from analysis.errors import WorkbenchError
 
 Scale = Literal["small", "national"]
 
@@ -1037,29 +1041,85 @@ def _seasons(rng: np.random.Generator) -> dict[str, dict[str, np.ndarray]]:
     }
 
 
-def generate_demo(out_dir: Path, *, seed: int = 42, scale: Scale = "small") -> Path:
+#: Name prefix of the staging folder of :func:`generate_demo` (inside the target folder).
+DEMO_STAGING = ".demo-staging"
+
+
+def _check_demo_target(out_dir: Path, seed: object, scale: str, force: bool) -> None:
+    """Refuse a seed or scale that cannot work, and a folder holding data, before writing."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise WorkbenchError(
+            f"seed {seed!r} cannot seed the demo. Fix: use a whole number of 0 or more, e.g. 42"
+        )
+    if scale not in SCALES:
+        raise WorkbenchError(f"scale {scale!r} is not known. Fix: use one of {', '.join(SCALES)}")
+    if out_dir.exists() and not out_dir.is_dir():
+        raise WorkbenchError(f"{out_dir} is a file. Fix: choose a folder for the demo data")
+    if not force and not raw_folder_is_empty(out_dir):
+        held = sorted(p.name for p in out_dir.iterdir() if not p.name.startswith("."))
+        raise WorkbenchError(
+            f"{out_dir} already holds files ({', '.join(held[:5])}"
+            f"{', ...' if len(held) > 5 else ''}); the demo data are written only into an empty "
+            "folder, so that they never replace or mix with real data. Fix: choose an empty "
+            "folder, or add --force to overwrite the demo's files in it"
+        )
+
+
+def generate_demo(
+    out_dir: Path, *, seed: int = 42, scale: Scale = "small", force: bool = False
+) -> Path:
     """Write the synthetic demo raw data set and its ``ground_truth.json``.
+
+    The files are generated in a staging folder inside ``out_dir`` and each
+    complete file is then moved into place, so a killed run never leaves a
+    truncated file where the ingest would read it; a staging folder left by a
+    killed run is removed at the next call.
 
     Parameters
     ----------
     out_dir
-        Folder to write into (created if missing). Existing demo files are
-        overwritten.
+        Folder to write into (created if missing). It must be empty (a README
+        and hidden files aside) unless ``force`` is set.
     seed
-        Random seed; the same seed and scale give byte-identical files.
+        Random seed (a whole number >= 0); the same seed and scale give
+        byte-identical files.
     scale
         ``"small"`` (a few practices per region, a few million events; for the
         demo reports and tests) or ``"national"`` (about 50 million contacts;
         for the ingest benchmark).
+    force
+        Write into a folder that holds files, overwriting the demo's own file
+        names (other files are left alone).
 
     Returns
     -------
     Path
         ``out_dir``.
+
+    Raises
+    ------
+    WorkbenchError
+        For a negative seed, an unknown scale, a folder holding files (without
+        ``force``), or a disk that is full or not writable.
     """
-    cfg = SCALES[scale]
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    _check_demo_target(out_dir, seed, scale, force)
+    with staging.environment_errors(out_dir):
+        out_dir.mkdir(parents=True, exist_ok=True)
+        staging.remove_stale(out_dir, DEMO_STAGING)
+        stage = staging.staging_folder(out_dir, DEMO_STAGING)
+        try:
+            _write_demo(stage, seed, SCALES[scale])
+            for path in sorted(stage.iterdir(), key=lambda p: p.name == "ground_truth.json"):
+                if path.name != staging.MARKER:
+                    path.replace(out_dir / path.name)
+        finally:
+            shutil.rmtree(stage, ignore_errors=True)
+    return out_dir
+
+
+def _write_demo(out_dir: Path, seed: int, cfg: ScaleConfig) -> None:
+    """Generate every demo file into ``out_dir``."""
     rng = np.random.default_rng(seed)
     regions = _regions(cfg, rng)
     pr = _practices(regions, cfg, rng)
@@ -1083,4 +1143,3 @@ def generate_demo(out_dir: Path, *, seed: int = 42, scale: Scale = "small") -> P
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8"
     )
-    return out_dir

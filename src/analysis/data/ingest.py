@@ -3,24 +3,25 @@
 ``ingest(raw_dir, out_dir)`` reads the raw tables (CSV or Parquet), enforces
 the data contract, builds the practice x month and region x month panels with
 DuckDB working on the files, writes a data-quality report, and replaces
-``out_dir`` only when everything succeeded: the build happens in a temporary
-sibling folder that is renamed into place at the end. ``raw_dir`` is only read.
+``out_dir`` only when everything succeeded: the build happens in a marked
+staging sibling folder that is renamed into place at the end
+(:mod:`analysis.data.staging`). ``out_dir`` is replaced only when the workbench
+made it (or it is empty); ``raw_dir`` is only read.
 """
 
 from __future__ import annotations
 
 import shutil
 import time
-import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import duckdb
 
-from analysis.data import panel, quality, validate
+from analysis.data import panel, quality, staging, validate
 from analysis.data.contract import EVENT_TABLES, TABLES
 from analysis.data.readers import Source, create_views, find_files, open_source, quote_literal
-from analysis.errors import InputError
+from analysis.errors import InputError, WorkbenchError
 
 DUCKDB_THREADS = 2
 DUCKDB_MEMORY_LIMIT = "3GB"
@@ -35,6 +36,9 @@ OUTPUT_FILES = (
     "data_quality.json",
     "data_quality.html",
 )
+#: Every name the ingest writes into its output folder (an unmarked folder holding
+#: only these was made by a workbench version before the marker).
+OWN_NAMES = (*OUTPUT_FILES, "survey.parquet")
 
 
 @dataclass
@@ -55,6 +59,9 @@ class IngestSummary:
         Output name -> path (in the final ``out_dir``).
     dropped
         Reason -> number of rows left out of the panel.
+    warnings
+        Problems of the data-quality report that leave an evaluation without an
+        estimate (an intervention without months before or after its start).
     seconds
         Wall time.
     """
@@ -69,6 +76,7 @@ class IngestSummary:
     paths: dict[str, Path] = field(default_factory=dict)
     dropped: dict[str, int] = field(default_factory=dict)
     event_rows: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
 
     def __str__(self) -> str:
@@ -79,6 +87,7 @@ class IngestSummary:
             f"({self.n_practice_months:,} practice-months)"
             + (f"; events: {events}" if events else "; aggregated counts")
             + f"; {dropped:,} rows dropped (see data_quality.html); {self.seconds:.1f} s"
+            + "".join(f"\nwarning: {w} (see data_quality.html)" for w in self.warnings)
         )
 
     def to_dict(self) -> dict:
@@ -250,31 +259,11 @@ def _build(raw_dir: Path, build: Path) -> IngestSummary:
         summary = _summary(con, mode, ids, dropped, event_rows)
         report = quality.assess(con, sources, summary, present)
         quality.write_reports(report, build)
+        summary.warnings = quality.warnings(report)
         return summary
     finally:
         con.close()
         shutil.rmtree(build / ".scratch", ignore_errors=True)
-
-
-#: Files in the output folder that the ingest does not make but keeps (the folder's docs).
-KEPT_FILES = ("README.md", ".gitkeep")
-
-
-def _swap(build: Path, out_dir: Path) -> None:
-    """Put ``build`` in place of ``out_dir`` (two renames; the old folder is removed last).
-
-    Files named in :data:`KEPT_FILES` move over from the old folder.
-    """
-    for name in KEPT_FILES:
-        if (out_dir / name).is_file():
-            shutil.copy2(out_dir / name, build / name)
-    old = None
-    if out_dir.exists():
-        old = out_dir.with_name(f".{out_dir.name}.old-{uuid.uuid4().hex[:8]}")
-        out_dir.replace(old)
-    build.replace(out_dir)
-    if old is not None:
-        shutil.rmtree(old, ignore_errors=True)
 
 
 def _check_dirs(raw_dir: Path, out_dir: Path) -> None:
@@ -290,6 +279,19 @@ def _check_dirs(raw_dir: Path, out_dir: Path) -> None:
             file=out_dir,
             hint="use a separate folder such as data/processed",
         )
+    foreign = staging.foreign_entries(out_dir, OWN_NAMES)
+    if foreign:
+        more = f" and {len(foreign) - 5} more" if len(foreign) > 5 else ""
+        shown = ", ".join(foreign[:5]) + more
+        raise WorkbenchError(
+            f"{out_dir} holds files the workbench did not make ({shown}); the ingest replaces "
+            "its output folder as a whole and never deletes what it did not make. Fix: choose "
+            "an empty or new folder for --out (or move those files away)"
+        )
+
+
+def _building_prefix(out_dir: Path) -> str:
+    return f".{out_dir.name}.building"
 
 
 def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
@@ -314,19 +316,27 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
     ------
     InputError
         For input that breaks the contract; ``out_dir`` is then left as it was.
+    WorkbenchError
+        When ``out_dir`` holds files the workbench did not make, or the disk is
+        full or the folder not writable; ``out_dir`` is then left as it was.
     """
     started = time.perf_counter()
     raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
     _check_dirs(raw_dir, out_dir)
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    build = out_dir.with_name(f".{out_dir.name}.building-{uuid.uuid4().hex[:8]}")
-    build.mkdir()
-    try:
-        summary = _build(raw_dir, build)
-        _swap(build, out_dir)
-    except BaseException:
-        shutil.rmtree(build, ignore_errors=True)
-        raise
-    summary.paths = {p.name: p for p in sorted(out_dir.iterdir()) if p.is_file()}
+    with staging.environment_errors(out_dir):
+        out_dir.parent.mkdir(parents=True, exist_ok=True)
+        prefix = _building_prefix(out_dir)
+        staging.remove_stale(out_dir.parent, prefix)
+        staging.remove_stale(out_dir.parent, f".{out_dir.name}.old", restore_to=out_dir)
+        build = staging.staging_folder(out_dir.parent, prefix)
+        try:
+            summary = _build(raw_dir, build)
+            made = [p.name for p in build.iterdir() if p.name != staging.MARKER]
+            staging.write_marker(build, "processed", made)
+            staging.swap_in(build, out_dir, OWN_NAMES)
+        except BaseException:
+            shutil.rmtree(build, ignore_errors=True)
+            raise
+    summary.paths = {name: out_dir / name for name in sorted(made)}
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary

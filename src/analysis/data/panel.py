@@ -69,9 +69,13 @@ CAPACITY_SUMS = (
 
 
 def intervention_id(name: str) -> str:
-    """Snake-case id of an intervention name (``"Longer consults"`` -> ``longer_consults``)."""
+    """Snake-case id of an intervention name (``"Longer consults"`` -> ``longer_consults``).
+
+    Empty when the name has no Latin letters or digits; the ingest refuses such
+    names (and ids longer than a safe id) before the panel is built.
+    """
     text = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
-    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_") or "intervention"
+    return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
 def aggregate_events(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:

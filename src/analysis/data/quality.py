@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING, Any
 
 import duckdb
 
+from analysis.data.readers import quote_literal
+
 if TYPE_CHECKING:
     from analysis.data.ingest import IngestSummary
     from analysis.data.readers import Source
@@ -175,6 +177,46 @@ def _empty_months(con: duckdb.DuckDBPyConnection, present: set[str]) -> list[dic
     )
 
 
+#: Timing problems of an intervention, per practice: SQL condition -> what it means.
+INTERVENTION_TIMING: dict[str, str] = {
+    "i.start_date <= s.first_month": "starts in or before the practice's first month of data: "
+    "no months before the start to compare with",
+    "i.start_date > s.last_month": "starts after the practice's last month of data: "
+    "no months after the start",
+}
+
+
+def intervention_timing(con: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Interventions that leave their practices no month before, or none after, the start.
+
+    One item per region, intervention and problem; the effect of such an
+    intervention cannot be estimated, and the region report says so.
+    """
+    issue = " ".join(f"WHEN {c} THEN {quote_literal(t)}" for c, t in INTERVENTION_TIMING.items())
+    return _rows(
+        con,
+        f"""
+        WITH s AS (SELECT practice_id, min(month) AS first_month, max(month) AS last_month
+                   FROM practice_months GROUP BY 1),
+        t AS (SELECT i.region_id, i.intervention, i.practice_id, i.start_date,
+                     CASE {issue} END AS issue
+              FROM iv_practice i JOIN s USING (practice_id))
+        SELECT region_id, intervention, issue, count(*) AS practices,
+               list(practice_id || ' ' || strftime(start_date, '%Y-%m')
+                    ORDER BY practice_id)[1:5] AS examples
+        FROM t WHERE issue IS NOT NULL GROUP BY ALL ORDER BY ALL LIMIT {MAX_EXAMPLES}""",
+    )
+
+
+def warnings(report: dict[str, Any]) -> list[str]:
+    """One line per problem of the report that an evaluation cannot work around."""
+    return [
+        f"intervention {item['intervention']} of region {item['region_id']} "
+        f"{item['issue']} ({item['practices']} practice(s))"
+        for item in report.get("intervention_timing", [])
+    ]
+
+
 def assess(
     con: duckdb.DuckDBPyConnection,
     sources: dict[str, Source],
@@ -216,6 +258,7 @@ def assess(
         "months_without_contacts": _empty_months(con, present),
         "implausible_rates": _implausible(con),
         "outliers": _outliers(con) + [j for j in [_list_size_jumps(con)] if j],
+        "intervention_timing": intervention_timing(con),
         "patient_stop_share": stop,
     }
 
@@ -238,6 +281,7 @@ def _cell(value: Any) -> str:
 
 
 SECTIONS = (
+    ("intervention_timing", "Interventions without months before or after their start"),
     ("dropped", "Rows left out of the panel, and why"),
     ("missing_months", "Practices with missing months (no practice_months row)"),
     ("practices_without_list_size", "Practice-months without list size (rates are empty)"),

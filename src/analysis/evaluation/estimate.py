@@ -11,6 +11,12 @@ design             methods
 
 Rate and count outcomes are reported as ratios (effect / counterfactual);
 shares as differences in percentage points.
+
+When a region's data cannot support a method for an outcome (no month before
+the start, no comparison practice, no complete series, too few regions, or the
+method cannot be fitted), the method is skipped for that outcome and the
+reason recorded in :attr:`Evaluation.skipped`; the report states it as a data
+caveat instead of failing.
 """
 
 from __future__ import annotations
@@ -18,19 +24,32 @@ from __future__ import annotations
 import math
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
 from analysis.evaluation.load import RegionData
-from analysis.evaluation.texts import report_text
 from analysis.methods import att_gt, its, synthetic_control, twfe
 from analysis.methods.did import AttGtResult
 from analysis.reporting.files import atomic_write_json
+from analysis.words.indicators import builtin_indicators
 
 Scale = Literal["ratio", "difference"]
+Method = Literal["att_gt", "twfe", "its", "synthetic_control"]
+#: Why a method gave no estimate for an outcome (words: the catalogue's ``[skip]`` section).
+SkipReason = Literal[
+    "no_pre_period",
+    "no_post_period",
+    "no_baseline",
+    "no_comparison",
+    "no_complete_pilot_practices",
+    "incomplete_series",
+    "too_few_regions",
+    "estimator_failed",
+]
+SKIP_REASONS: tuple[str, ...] = get_args(SkipReason)
 
 #: Rate outcome -> the count it is built from (for the count model of ``its``).
 RATE_COUNTS = {
@@ -61,24 +80,60 @@ class Effect:
     primary: bool = False
 
 
+@dataclass(frozen=True)
+class Skipped:
+    """A method that gave no estimate for an outcome, and why.
+
+    ``detail`` holds the method's own message for ``estimator_failed`` (for the
+    researcher; reports use the words of ``reason``).
+    """
+
+    outcome: str
+    method: Method
+    reason: SkipReason
+    detail: str = ""
+
+
 @dataclass
 class Evaluation:
-    """Effects of one region plus the fitted results for plots."""
+    """Effects of one region plus the fitted results for plots.
+
+    Attributes
+    ----------
+    skipped
+        One entry per outcome and method that gave no estimate, with the reason.
+    left_out
+        Outcome -> practices left out of its difference-in-differences because
+        they lack the outcome for whole quarters (the others are still used).
+    """
 
     design: str
     effects: list[Effect] = field(default_factory=list)
     fits: dict[tuple[str, str], Any] = field(default_factory=dict)
-    no_baseline: list[str] = field(default_factory=list)  # outcomes left without an estimate
+    skipped: list[Skipped] = field(default_factory=list)
+    left_out: dict[str, int] = field(default_factory=dict)
 
     @property
-    def notes(self) -> list[str]:
-        """Why outcomes have no estimate, in English (reports use ``data_caveats``)."""
-        return [report_text("caveat_no_baseline", "en", outcome=o) for o in self.no_baseline]
+    def no_baseline(self) -> list[str]:
+        """Outcomes without an estimate because no practice has a non-zero baseline."""
+        return sorted({s.outcome for s in self.skipped if s.reason == "no_baseline"})
+
+    def skip(
+        self, outcome: str, methods: list[Method], reason: SkipReason, detail: str = ""
+    ) -> None:
+        """Record that ``methods`` give no estimate for ``outcome``."""
+        self.skipped += [Skipped(outcome, m, reason, detail) for m in methods]
 
 
 def outcome_scale(outcome: str) -> Scale:
-    """``difference`` for shares, ``ratio`` for counts and rates."""
-    return "difference" if outcome.endswith("_share") else "ratio"
+    """``difference`` for shares, ``ratio`` for counts and rates (the indicator catalogue).
+
+    Outcomes the catalogue does not know are shares when their name ends in
+    ``_share``.
+    """
+    known = builtin_indicators().get(outcome)
+    share = known.scale == "share" if known else outcome.endswith("_share")
+    return "difference" if share else "ratio"
 
 
 def month_index(months: pd.Series) -> pd.Series:
@@ -149,8 +204,19 @@ def relative_to_baseline(
     baseline = before.groupby("practice_id")[outcome].mean()
     usable = baseline[baseline > 0]
     frame = frame[frame["practice_id"].isin(usable.index)].copy()
-    frame[outcome] = frame[outcome] / frame["practice_id"].map(usable)
+    frame[outcome] = frame[outcome] / frame["practice_id"].map(usable).astype(float)
     return frame
+
+
+def _complete_quarters(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
+    """Keep the practices with the outcome in every quarter; also the number left out.
+
+    ``att_gt`` needs a balanced panel; a practice whose outcome is missing for a
+    whole quarter (no list size in those months, for a rate) cannot be in it.
+    """
+    periods = frame.groupby("practice_id")["period"].nunique()
+    complete = periods.index[periods == frame["period"].nunique()]
+    return frame[frame["practice_id"].isin(complete)], int(len(periods) - len(complete))
 
 
 def _as_scale(
@@ -227,19 +293,39 @@ def primary_did(frame: pd.DataFrame, outcome: str, *, alpha: float = 0.05) -> Pr
     return PrimaryEstimate(cs, overall.estimate, overall.std_error, low, high)
 
 
-def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> bool:
-    """Add ``att_gt`` and ``twfe`` effects; False (with a note) when the data cannot say."""
+def _has_both_groups(frame: pd.DataFrame) -> bool:
+    return bool((frame["cohort"] > 0).any() and (frame["cohort"] == 0).any())
+
+
+def _did_effects(
+    data: RegionData, outcome: str, evaluation: Evaluation, methods: list[Method]
+) -> bool:
+    """Add ``att_gt`` and ``twfe`` effects; False (reason recorded) when the data cannot say."""
     frame = did_frame(data, outcome)
-    if frame.empty or not (frame["cohort"] > 0).any() or not (frame["cohort"] == 0).any():
-        evaluation.no_baseline.append(outcome)
+    if frame.empty or not _has_both_groups(frame):
+        evaluation.skip(outcome, methods, "no_baseline")
+        return False
+    frame, left_out = _complete_quarters(frame)
+    if left_out:
+        evaluation.left_out[outcome] = left_out
+    if not _has_both_groups(frame):
+        evaluation.skip(outcome, methods, "incomplete_series")
         return False
     scale, n = outcome_scale(outcome), data.pilot_practices["practice_id"].nunique()
     mean1 = _treated_post_mean(frame, outcome)
-    primary = primary_did(frame, outcome)
+    try:
+        primary = primary_did(frame, outcome)
+    except ValueError as exc:  # the data cannot support the estimator (LinAlgError included)
+        evaluation.skip(outcome, methods, "estimator_failed", str(exc))
+        return False
     est = _as_scale(primary.estimate, primary.ci_low, primary.ci_high, mean1, scale)
     evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
     evaluation.fits[(outcome, "att_gt")] = primary.fit
-    tw = twfe(frame, outcome=outcome, unit="practice_id", time="period", treated="treated")
+    try:
+        tw = twfe(frame, outcome=outcome, unit="practice_id", time="period", treated="treated")
+    except ValueError as exc:
+        evaluation.skip(outcome, ["twfe"], "estimator_failed", str(exc))
+        return True
     row = tw.effects.iloc[0]
     est = _as_scale(row["estimate"], row["ci_low"], row["ci_high"], mean1, scale)
     evaluation.effects.append(Effect(outcome, "twfe", *est, scale, n))
@@ -247,22 +333,39 @@ def _did_effects(data: RegionData, outcome: str, evaluation: Evaluation) -> bool
     return True
 
 
-def pilot_series(data: RegionData, count: str) -> pd.DataFrame:
-    """The pilot practices' monthly total of ``count``, as :func:`analysis.methods.its` takes it.
+#: The region reports' interrupted time series on :func:`pilot_series`: counts with the listed
+#: patients as offset (rate ratios), two harmonics for the season, a slope change for an
+#: effect that builds up. ``its(series, outcome=count, **ITS_SPECIFICATION)``.
+ITS_SPECIFICATION: dict[str, Any] = {
+    "time": "time",
+    "intervention": "intervention",
+    "offset": "list_size",
+    "family": "quasipoisson",
+    "harmonics": 2,
+    "period": 12,
+    "slope_change": True,
+}
 
-    Columns ``month``, ``count``, ``list_size`` (summed: the offset), ``time``
-    (1, 2, ...), ``calendar_month`` and ``intervention`` (1 from the region's
-    first start month).
+
+def pilot_series(data: RegionData, count: str) -> pd.DataFrame:
+    """The pilot practices' monthly total of ``count``, as the reports' ``its`` takes it.
+
+    Columns ``month``, ``count``, ``list_size`` (summed over practice-months with a
+    list size: the offset), ``time`` (calendar months from 1: a missing month is a
+    gap), ``calendar_month`` and ``intervention`` (1 from the region's first start).
     """
-    series = data.pilot_practices.groupby("month", as_index=False)[[count, "list_size"]].sum()
-    series["time"] = np.arange(1, len(series) + 1)
+    pilots = data.pilot_practices
+    usable = pilots[(pilots["list_size"] > 0) & pilots[count].notna()]
+    series = usable.groupby("month", as_index=False)[[count, "list_size"]].sum()
+    months = month_index(series["month"])
+    series["time"] = months - months.min() + 1
     series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
     series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
     return series
 
 
 def region_months(data: RegionData, outcome: str) -> pd.DataFrame:
-    """Each region's monthly mean of ``outcome``, with integer ``period``, for a synthetic control.
+    """Each region's monthly mean of ``outcome``, integer ``period``: a synthetic control's input.
 
     The region's own practices and the comparison practices of its country
     (:attr:`RegionData.panel`), one row per region and month.
@@ -278,23 +381,15 @@ def start_period(data: RegionData) -> int:
 
 
 def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
-    count = RATE_COUNTS.get(outcome)
-    if count is None or count not in data.panel.columns:
-        return
+    count = RATE_COUNTS[outcome]
     pilots = data.pilot_practices
     series = pilot_series(data, count)
-    fit = its(
-        series,
-        outcome=count,
-        time="time",
-        intervention="intervention",
-        offset="list_size",
-        family="quasipoisson",
-        harmonics=2,
-        period=12,
-        slope_change=True,
-    )
-    average = fit.average_effect()  # over the post period, ramp-up included
+    try:
+        fit = its(series, outcome=count, **ITS_SPECIFICATION)
+        average = fit.average_effect()  # over the post period, ramp-up included
+    except ValueError as exc:
+        evaluation.skip(outcome, ["its"], "estimator_failed", str(exc))
+        return
     evaluation.effects.append(
         Effect(
             outcome,
@@ -312,16 +407,21 @@ def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
 def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
     regions = region_months(data, outcome)
     if regions["region_id"].nunique() < 3:
+        evaluation.skip(outcome, ["synthetic_control"], "too_few_regions")
         return
     start = start_period(data)
-    fit = synthetic_control(
-        regions,
-        unit="region_id",
-        time="period",
-        outcome=outcome,
-        treated_unit=data.region_id,
-        start=start,
-    )
+    try:
+        fit = synthetic_control(
+            regions,
+            unit="region_id",
+            time="period",
+            outcome=outcome,
+            treated_unit=data.region_id,
+            start=start,
+        )
+    except ValueError as exc:
+        evaluation.skip(outcome, ["synthetic_control"], "estimator_failed", str(exc))
+        return
     post = fit.gap.index >= start
     treated = regions[regions["region_id"] == data.region_id].set_index("period")[outcome]
     gap, treated_mean = float(fit.gap[post].mean()), float(treated[post].mean())
@@ -341,6 +441,37 @@ def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> Non
     evaluation.fits[(outcome, "synthetic_control")] = fit
 
 
+def methods_for(data: RegionData, outcome: str) -> list[Method]:
+    """The methods the region's design calls for on ``outcome`` (see the module docstring)."""
+    methods: list[Method] = ["att_gt", "twfe"]
+    if data.design == "single_start":
+        if RATE_COUNTS.get(outcome) in data.panel.columns:
+            methods.append("its")
+        methods.append("synthetic_control")
+    return methods
+
+
+def _timing_problem(data: RegionData, outcome: str) -> SkipReason | None:
+    """``no_pre_period`` / ``no_post_period`` when no pilot practice-month lies before / after."""
+    pilots = data.pilot_practices.dropna(subset=[outcome])
+    month = pd.to_datetime(pilots["month"])
+    start = pd.to_datetime(pilots["first_treated_month"])
+    if not (month < start).any():
+        return "no_pre_period"
+    if not (month >= start).any():
+        return "no_post_period"
+    return None
+
+
+def _pilot_problem(data: RegionData) -> SkipReason | None:
+    """Why a region with interventions ended up without a design to estimate."""
+    if data.interventions.empty:
+        return None  # not a pilot region: nothing to estimate, nothing to explain
+    if data.comparison_practices.empty:
+        return "no_comparison"
+    return "no_complete_pilot_practices"
+
+
 def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
     """Estimate the effect of the region's pilot on each outcome.
 
@@ -354,16 +485,27 @@ def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
     Returns
     -------
     Evaluation
-        ``effects`` (one :class:`Effect` per outcome and method) and ``fits``.
+        ``effects`` (one :class:`Effect` per outcome and method), ``fits``, and
+        ``skipped``: the outcomes and methods the data could not support, with
+        the reason.
     """
     evaluation = Evaluation(design=data.design)
-    if data.design == "descriptive":
-        return evaluation
     for outcome in outcomes:
         if outcome not in data.panel.columns:
             raise ValueError(f"outcome {outcome!r} is not a column of the practice-month panel")
-        if _did_effects(data, outcome, evaluation) and data.design == "single_start":
-            _its_effect(data, outcome, evaluation)
+    if data.design == "descriptive":
+        reason = _pilot_problem(data)
+        for outcome in outcomes if reason else []:
+            evaluation.skip(outcome, ["att_gt", "twfe"], reason)
+        return evaluation
+    for outcome in outcomes:
+        methods = methods_for(data, outcome)
+        reason = _timing_problem(data, outcome)
+        if reason is not None:
+            evaluation.skip(outcome, methods, reason)
+        elif _did_effects(data, outcome, evaluation, methods) and data.design == "single_start":
+            if "its" in methods:
+                _its_effect(data, outcome, evaluation)
             _synth_effect(data, outcome, evaluation)
     return evaluation
 

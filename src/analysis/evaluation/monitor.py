@@ -35,8 +35,8 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from analysis import palette
 from analysis.errors import WorkbenchError
-from analysis.evaluation.findings import Language, outcome_label
 from analysis.methods.spc import (
     VARIATION_COLOURS,
     Annotations,
@@ -46,11 +46,12 @@ from analysis.methods.spc import (
     run_chart,
     xmr_chart,
 )
-from analysis.reporting.escape import markdown_literal
+from analysis.words import Language, Words, format_number, format_percent
+from analysis.words.indicators import builtin_indicators
 
 __all__ = [
+    "improvement",
     "BASELINE_MIN",
-    "IMPROVEMENT",
     "MARKED_STEPS",
     "MONITOR_INDICATORS",
     "PDSA_STEPS",
@@ -77,15 +78,21 @@ MONITOR_INDICATORS: tuple[str, ...] = (
     "share_accepting_new_patients",
 )
 
-#: Direction that counts as improvement; indicators not listed are neutral
-#: (fewer GP contacts can mean less workload or worse access).
-IMPROVEMENT: dict[str, Improvement] = {
-    "referral_rate_medical_specialist": "decrease",
-    "non_gp_contact_share": "increase",
-    "e_consult_share": "increase",
-    "third_next_available_days": "decrease",
-    "share_accepting_new_patients": "increase",
-}
+
+def improvement(indicator: str) -> Improvement | None:
+    """The direction that counts as improvement, from the indicator catalogue.
+
+    ``None`` for neutral indicators (fewer GP contacts can mean less workload or
+    worse access).
+
+    Examples
+    --------
+    >>> improvement("referral_rate_medical_specialist"), improvement("gp_contact_rate")
+    ('decrease', None)
+    """
+    better = builtin_indicators()[indicator].better if indicator in builtin_indicators() else None
+    return {"lower": "decrease", "higher": "increase"}.get(better or "")  # type: ignore[return-value]
+
 
 Formatter = Callable[[float], str]
 
@@ -95,225 +102,29 @@ RECENT_MONTHS = 6  # XmR special causes are reported for the latest months
 PDSA_STEPS: tuple[str, ...] = ("plan", "do", "study", "act")
 MARKED_STEPS: tuple[str, ...] = ("do",)  # the step in which a change is tried
 
-_EXTRA_LABELS: dict[str, dict[str, str]] = {
-    "third_next_available_days": {
-        "en": "days to the third-next available appointment",
-        "nl": "dagen tot de derde vrije afspraak",
-    },
-    "share_accepting_new_patients": {
-        "en": "share of practices accepting new patients",
-        "nl": "aandeel praktijken dat nieuwe patiënten aanneemt",
-    },
-}
-
-TEXT: dict[str, dict[str, str]] = {
-    "en": {
-        "up": "up",
-        "down": "down",
-        "since": "since {0:%Y-%m}",
-        "from_to": "{0:%Y-%m} to {1:%Y-%m}",
-        "shift": "shift",
-        "trend": "trend",
-        "run_points": "{n} points {side} the median",
-        "above": "above",
-        "below": "below",
-        "crossings": "only {c} crossings of the median (random variation: {limit} or more)",
-        "no_signal": "no signal",
-        "no_special": "no special cause",
-        "too_few": "too few points",
-        "outside": "{n} point(s) {side} the {limit} limit ({months})",
-        "upper": "upper",
-        "lower": "lower",
-        "two_of_three": "{n} point(s) close to the {limit} limit (2-of-3 rule: {months})",
-        "improvement": "improvement",
-        "concern": "concern",
-        "steady": "no signal: the variation looks random (common cause)",
-        "latest": "latest {value} in {month}",
-        "run_chart": "run chart",
-        "staffing": "staffing",
-        "run_title": "Run chart",
-        "xmr_title": "XmR chart",
-        "values": "monthly value",
-        "median": "baseline median",
-        "long_run": "long run",
-        "mean": "baseline mean",
-        "limits": "process limits",
-        "near": "near limits",
-        "baseline": "baseline",
-        "common_cause": "common cause",
-        "special_cause_improvement": "special cause: improvement",
-        "special_cause_concern": "special cause: concern",
-        "special_cause_neutral_high": "special cause (high)",
-        "special_cause_neutral_low": "special cause (low)",
-        "not_enough": "Too few months with data for a chart.",
-        "base_pre": "Centre lines and limits come from the {n} months before the pilot started "
-        "({a:%Y-%m} to {b:%Y-%m}); later months are compared with that pre-pilot period.",
-        "base_none": "This region has no pilot start in the data, so the first {n} months shown "
-        "({a:%Y-%m} to {b:%Y-%m}) set the centre lines and limits.",
-        "base_short": "Fewer than {m} months before the pilot start ({s:%Y-%m}) are in the data, "
-        "so the first {n} months shown ({a:%Y-%m} to {b:%Y-%m}) set the centre lines and limits.",
-        "base_empty": "Too few months of data for charts.",
-    },
-    "nl": {
-        "up": "omhoog",
-        "down": "omlaag",
-        "since": "sinds {0:%Y-%m}",
-        "from_to": "{0:%Y-%m} tot {1:%Y-%m}",
-        "shift": "verschuiving",
-        "trend": "trend",
-        "run_points": "{n} punten {side} de mediaan",
-        "above": "boven",
-        "below": "onder",
-        "crossings": "de mediaan maar {c} keer gekruist (bij toeval {limit} of meer)",
-        "no_signal": "geen signaal",
-        "no_special": "geen bijzondere oorzaak",
-        "too_few": "te weinig punten",
-        "outside": "{n} punt(en) {side} de {limit} ({months})",
-        "upper": "bovengrens",
-        "lower": "ondergrens",
-        "two_of_three": "{n} punt(en) dicht bij de {limit} (2-van-3-regel: {months})",
-        "improvement": "verbetering",
-        "concern": "verslechtering",
-        "steady": "geen signaal: de variatie lijkt toevallig (gewone variatie)",
-        "latest": "laatst {value} in {month}",
-        "run_chart": "run-chart",
-        "staffing": "personeel",
-        "run_title": "Run-chart",
-        "xmr_title": "XmR-grafiek",
-        "values": "maandwaarde",
-        "median": "mediaan basisperiode",
-        "long_run": "lange reeks",
-        "mean": "gemiddelde basisperiode",
-        "limits": "procesgrenzen",
-        "near": "waarschuwingsgrenzen",
-        "baseline": "basisperiode",
-        "common_cause": "gewone variatie",
-        "special_cause_improvement": "bijzondere oorzaak: verbetering",
-        "special_cause_concern": "bijzondere oorzaak: verslechtering",
-        "special_cause_neutral_high": "bijzondere oorzaak (hoog)",
-        "special_cause_neutral_low": "bijzondere oorzaak (laag)",
-        "not_enough": "Te weinig maanden met gegevens voor een grafiek.",
-        "base_pre": "Middenlijnen en grenzen komen uit de {n} maanden vóór de start van de pilot "
-        "({a:%Y-%m} tot {b:%Y-%m}); latere maanden worden met die periode vergeleken.",
-        "base_none": "Deze regio heeft geen pilotstart in de gegevens; de eerste {n} getoonde "
-        "maanden ({a:%Y-%m} tot {b:%Y-%m}) bepalen de middenlijnen en grenzen.",
-        "base_short": "Er zijn minder dan {m} maanden vóór de pilotstart ({s:%Y-%m}) in de "
-        "gegevens; de eerste {n} getoonde maanden ({a:%Y-%m} tot {b:%Y-%m}) bepalen de "
-        "middenlijnen en grenzen.",
-        "base_empty": "Te weinig maanden met gegevens voor grafieken.",
-    },
-}
-
-_HEADERS: dict[str, dict[str, str]] = {
-    "en": {
-        "indicator": "indicator",
-        "month": "latest month",
-        "latest": "latest value",
-        "median": "median (baseline)",
-        "mean": "mean (baseline)",
-        "run": "run chart",
-        "xmr": "XmR, last {n} months",
-    },
-    "nl": {
-        "indicator": "indicator",
-        "month": "laatste maand",
-        "latest": "laatste waarde",
-        "median": "mediaan (basisperiode)",
-        "mean": "gemiddelde (basisperiode)",
-        "run": "run-chart",
-        "xmr": "XmR, laatste {n} maanden",
-    },
-}
-
-SECTIONS: dict[str, dict[str, str]] = {
-    "en": {
-        "title": "## Monthly monitor: {name} ({region_id})",
-        "reading": """### How to read the charts
-
-Each indicator has two charts over the same months. The grey band is the *baseline*.
-{baseline} Green dotted lines mark the region's actions (the *do* step of each PDSA cycle,
-staffing changes), grey dashed lines external events such as flu epidemics.
-
-- **Run chart** (top): the monthly values around the baseline median. Random variation
-  crosses the median often and stays on one side only briefly. Two rules (Anhøj) signal
-  *non-random* variation: an unusually **long run** of points on one side of the median
-  (orange points), or **too few crossings** of the median. The median line then turns red and
-  dashed.
-- **XmR chart** (bottom): the monthly values with the baseline mean and *process limits*
-  (dashed; the dotted lines are the near limits). Points between the limits are common-cause
-  variation: react to the system, not to a single month. Special causes are coloured: a point
-  **outside the limits**, a **shift** of 7 or more points on one side of the mean, a **trend**
-  of 7 points each higher (or lower) than the one before, or **2 of 3 points close to a
-  limit**. Blue is an improvement, orange a concern, purple a change in an indicator without
-  a preferred direction.
-- A signal is a reason to ask what happened, not proof that an action worked: seasons,
-  changes in registration and external events cause signals too. Compare the timing with
-  the actions marked.""",
-        "signals": "## Signals\n\nLatest value, baseline median and mean, and the signals of "
-        "each indicator; the XmR column covers the last {recent} months.",
-        "charts": "## Charts per indicator",
-        "actions": "## Action log\n\nThe latest {limit} entries of the region's log "
-        "(PDSA cycles, meetings, staffing changes); external events are left out.",
-        "no_actions": "No actions are logged for this region.",
-    },
-    "nl": {
-        "title": "## Maandmonitor: {name} ({region_id})",
-        "reading": """### Zo lees je de grafieken
-
-Elke indicator heeft twee grafieken over dezelfde maanden. De grijze band is de
-*basisperiode*. {baseline} Groene stippellijnen markeren de acties van de regio (de *do*-stap
-van elke PDSA-cyclus, personeelswijzigingen), grijze streepjeslijnen gebeurtenissen van
-buitenaf, zoals griepepidemieën.
-
-- **Run-chart** (boven): de maandwaarden rond de mediaan van de basisperiode. Toevallige
-  variatie kruist de mediaan vaak en blijft maar kort aan één kant. Twee regels (Anhøj)
-  wijzen op *niet-toevallige* variatie: een ongewoon **lange reeks** punten aan één kant van
-  de mediaan (oranje punten), of **te weinig kruisingen** van de mediaan. De mediaanlijn
-  wordt dan rood en gestreept.
-- **XmR-grafiek** (onder): de maandwaarden met het gemiddelde en de *procesgrenzen* van de
-  basisperiode (gestreept; de stippellijnen zijn waarschuwingsgrenzen). Punten binnen de
-  grenzen zijn gewone variatie: reageer op het systeem, niet op één maand. Bijzondere
-  oorzaken zijn gekleurd: een punt **buiten de grenzen**, een **verschuiving** van 7 of meer
-  punten aan één kant van het gemiddelde, een **trend** van 7 punten die elk hoger (of lager)
-  zijn dan het vorige, of **2 van 3 punten dicht bij een grens**. Blauw is een verbetering,
-  oranje een verslechtering, paars een verandering bij een indicator zonder gewenste richting.
-- Een signaal is een reden om te vragen wat er gebeurde, geen bewijs dat een actie werkte:
-  seizoenen, veranderingen in registratie en gebeurtenissen van buitenaf geven ook signalen.
-  Vergelijk het moment met de gemarkeerde acties.""",
-        "signals": "## Signalen\n\nLaatste waarde, mediaan en gemiddelde van de basisperiode "
-        "en de signalen per indicator; de XmR-kolom gaat over de laatste {recent} maanden.",
-        "charts": "## Grafieken per indicator",
-        "actions": "## Actielogboek\n\nDe laatste {limit} regels uit het logboek van de regio "
-        "(PDSA-cycli, overleggen, personeelswijzigingen); gebeurtenissen van buitenaf zijn "
-        "weggelaten.",
-        "no_actions": "Voor deze regio zijn geen acties vastgelegd.",
-    },
-}
-
 
 def monitor_text(section: str, language: Language = "en", **fields: object) -> str:
     """Markdown of a section of the monitor notebook, with ``fields`` filled in.
 
-    Sections: ``title`` (``name``, ``region_id``), ``reading`` (``baseline``:
+    Sections: ``title`` and ``page_title`` (``name``), ``reading`` (``baseline``:
     :meth:`Baseline.describe`), ``signals`` (``recent``), ``charts``,
     ``actions`` (``limit``), ``no_actions``.
 
     Examples
     --------
-    >>> print(monitor_text("title", "nl", name="Noord-Limburg", region_id="NL-NLI"))
-    ## Maandmonitor: Noord-Limburg (NL-NLI)
+    >>> print(monitor_text("title", "nl", name="Noord-Limburg"))
+    # Maandmonitor: Noord-Limburg
     """
-    _text(language)
-    if section not in SECTIONS[language]:
-        raise ValueError(f"unknown section {section!r}; use one of {sorted(SECTIONS[language])}")
-    literal = {k: markdown_literal(v) if isinstance(v, str) else v for k, v in fields.items()}
-    return SECTIONS[language][section].format(**literal)
+    return Words(language).md(f"monitor.{section}", **fields)
 
 
-def _text(language: str) -> dict[str, str]:
-    if language not in TEXT:
-        raise ValueError(f"language must be 'en' or 'nl', got {language!r}")
-    return TEXT[language]
+def _text(language: Language) -> dict[str, str]:
+    """The monitor's words in ``language`` (the catalogue's ``[monitor]`` section)."""
+    return Words(language).section("monitor")
+
+
+def _headers(language: Language) -> dict[str, str]:
+    return Words(language).section("monitor_columns")
 
 
 def indicator_label(indicator: str, language: Language = "en") -> str:
@@ -324,9 +135,7 @@ def indicator_label(indicator: str, language: Language = "en") -> str:
     >>> indicator_label("third_next_available_days", "nl")
     'dagen tot de derde vrije afspraak'
     """
-    if indicator in _EXTRA_LABELS:
-        return _EXTRA_LABELS[indicator][language]
-    return outcome_label(indicator, language)
+    return Words(language).indicator(indicator).name
 
 
 def _capital(text: object) -> str:
@@ -423,6 +232,44 @@ def monitor_series(
     start = region.get("first_start")
     start = None if start is None or pd.isna(start) else pd.Timestamp(start)
     return _window(_complete_months(rows), months, start, pre_start_months)
+
+
+def withhold_small_shares(
+    series: pd.DataFrame,
+    processed_dir: Path | str,
+    region_id: str,
+    *,
+    threshold: int,
+) -> tuple[pd.DataFrame, list[str]]:
+    """Blank the months in which a share is taken of fewer than ``threshold`` units.
+
+    A share of 5 of 6 practices tells who did what; such months are left out of
+    the signals and not plotted. The units come from the indicator catalogue's
+    ``denominator`` (practices, contacts).
+
+    Returns
+    -------
+    tuple
+        The series with those values missing, and the indicators that lost months.
+    """
+    catalogue = builtin_indicators()
+    shares = {
+        c: catalogue[c].denominator
+        for c in series.columns
+        if c in catalogue and catalogue[c].denominator
+    }
+    if not shares:
+        return series, []
+    panel = _read_table(Path(processed_dir), "region_month.parquet")
+    units = panel.loc[panel["region_id"] == region_id].set_index("month")
+    out, hit = series.copy(), []
+    for column, denominator in shares.items():
+        counts = out["month"].map(units[denominator]) if denominator in units else None
+        small = counts.isna() | (counts < threshold) if counts is not None else None
+        if small is not None and bool((small & out[column].notna()).any()):
+            out.loc[small, column] = np.nan
+            hit.append(column)
+    return out, hit
 
 
 def _complete_months(rows: pd.DataFrame) -> pd.DataFrame:
@@ -556,8 +403,7 @@ def _staffing_label(texts: pd.Series, language: Language) -> str:
     if found.isna().any():
         return word if len(texts) == 1 else f"{word} ({len(texts)})"
     total = sum(float(v.replace(" ", "").replace("−", "-").replace(",", ".")) for v in found)
-    number = f"{total:+.2f}"
-    return f"{word} {number.replace('.', ',') if language == 'nl' else number} fte"
+    return f"{word} {format_number(total, 2, language, sign=True)} fte"
 
 
 def _month_label(group: pd.DataFrame, language: Language) -> str:
@@ -671,7 +517,7 @@ def _charts(
         return None, None
     run_base = _baseline_points(valid, baseline_months)
     run = run_chart(values, baseline=min(baseline_months, len(values)) if run_base else None)
-    xmr = xmr_chart(values[valid], baseline=run_base, improvement=IMPROVEMENT.get(indicator))
+    xmr = xmr_chart(values[valid], baseline=run_base, improvement=improvement(indicator))
     return run, xmr
 
 
@@ -682,10 +528,11 @@ def monitor_charts(
     baseline_months: int,
     annotations: Annotations | None = None,
     context: Annotations | None = None,
+    starts: Annotations | None = None,
     language: Language = "en",
     title: str | None = None,
 ) -> tuple[RunChartResult | None, XmrChartResult | None, Figure]:
-    """Run chart above XmR chart of one indicator, actions and context marked.
+    """Run chart above XmR chart of one indicator, starts, actions and context marked.
 
     Parameters
     ----------
@@ -700,6 +547,9 @@ def monitor_charts(
         ``(month, label)`` actions (:func:`pdsa_annotations`): green dotted lines.
     context
         ``(month, label)`` external events (:func:`context_annotations`): grey dashed lines.
+    starts
+        ``(month, label)`` starts of the region's interventions: grey dash-dot lines,
+        every one of them.
     language
         Language of titles and legends.
     title
@@ -736,7 +586,8 @@ def monitor_charts(
         if not in_baseline.all():
             _shade(ax, months[in_baseline], t["baseline"])
         _mark(ax, context, months, colour="0.45", style="--", labels=ax is ax_run, side="right")
-        _mark(ax, annotations, months, colour="tab:green", style=":", labels=ax is ax_run)
+        _mark(ax, starts, months, colour=palette.REFERENCE, style="-.", labels=ax is ax_run)
+        _mark(ax, annotations, months, colour=palette.ACTION, style=":", labels=ax is ax_run)
     fmt = partial(_number, indicator, language=language)
     _draw_run(ax_run, run, t, fmt)
     _draw_xmr(ax_xmr, xmr, t, fmt)
@@ -793,9 +644,9 @@ def _draw_run(ax: Axes, run: RunChartResult, t: dict[str, str], fmt: Formatter) 
     if run.runs_signal and run.longest_run_limit is not None:
         long = (d["run_length"] > run.longest_run_limit).fillna(False).to_numpy(dtype=bool)
         ax.scatter(
-            d.index[long], d["value"][long], c="tab:orange", s=16, zorder=3, label=t["long_run"]
+            d.index[long], d["value"][long], c=palette.CONCERN, s=16, zorder=3, label=t["long_run"]
         )
-    colour, style = ("tab:red", "--") if run.signal else ("0.3", "-")
+    colour, style = (palette.SIGNAL, "--") if run.signal else ("0.3", "-")
     label = f"{t['median']} {fmt(run.median)}"
     ax.axhline(run.median, color=colour, linestyle=style, linewidth=1.2, label=label)
     _legend(ax, t["run_title"])
@@ -924,18 +775,14 @@ def _number(indicator: str, value: float, language: Language = "en") -> str:
     if pd.isna(value):
         return "–"
     if _is_share(indicator):
-        text = f"{100 * value:.1f}%"
-    else:
-        text = f"{value:,.0f}" if abs(value) >= 100 else f"{value:.1f}"
-    if language == "nl":
-        text = text.replace(",", "_").replace(".", ",").replace("_", ".")
-    return text
+        return format_percent(value, 1, language)
+    return format_number(value, 0 if abs(value) >= 100 else 1, language)
 
 
 def _signal_row(
     series: pd.DataFrame, indicator: str, baseline_months: int, recent: int, language: Language
 ) -> dict[str, str]:
-    t, h = _text(language), _HEADERS[language]
+    t, h = _text(language), _headers(language)
     run, xmr = _charts(series, indicator, baseline_months)
     data = series[["month", indicator]].dropna()
     last = data.iloc[-1] if len(data) else None
@@ -965,7 +812,7 @@ def signals_table(
     column the special causes among the latest ``recent`` months (points
     outside the limits, shifts, trends, two of three near a limit), with
     improvement or concern where the indicator has a direction
-    (:data:`IMPROVEMENT`). Headers and words are in ``language``.
+    (:func:`improvement`). Headers and words are in ``language``.
 
     Parameters
     ----------
@@ -990,7 +837,8 @@ def signals_table(
     _text(language)
     indicators = [c for c in series.columns if c != "month"] if indicators is None else indicators
     rows = [_signal_row(series, i, baseline_months, recent, language) for i in indicators]
-    columns = [*list(_HEADERS[language].values())[:-1], _HEADERS[language]["xmr"].format(n=recent)]
+    headers = _headers(language)
+    columns = [*list(headers.values())[:-1], headers["xmr"].format(n=recent)]
     return pd.DataFrame(rows, columns=columns)
 
 
@@ -1004,7 +852,7 @@ def signals_in_words(table: pd.DataFrame, language: Language = "en") -> str:
     >>> print(signals_in_words(signals_table(s, baseline_months=12)))  # doctest: +ELLIPSIS
     - **GP contacts** (latest 20.0 in 2024-12): run chart: shift up since 2024-01 ...
     """
-    t, h = _text(language), _HEADERS[language]
+    t, h = _text(language), _headers(language)
     xmr_columns = [c for c in table.columns if str(c).startswith("XmR")]
     if h["run"] not in table.columns or len(xmr_columns) != 1:
         raise ValueError(f"table is not a signals_table in language {language!r}")

@@ -11,7 +11,6 @@ confidence intervals are Wald intervals with the normal quantile.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -19,10 +18,9 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import optimize
 
+from analysis import palette
+from analysis.methods._options import Autocorrelation, Family, require_choice
 from analysis.methods._results import Overall, add_ratio_columns, format_effects, normal_effects
-
-Family = Literal["quasipoisson", "poisson", "negbin", "gaussian"]
-Autocorrelation = Literal["newey-west"]
 
 _COUNT_FAMILIES = ("quasipoisson", "poisson", "negbin")
 # search range for log(alpha) of the negative binomial (alpha = 1/theta of R's glm.nb)
@@ -177,11 +175,11 @@ class ItsResult:
         ax.scatter(cf["time"], cf["observed"], s=14, color="0.35", label="observed", zorder=3)
         post = cf["time"] >= self.start
         for part, label in ((~post, "fitted"), (post, None)):  # a gap marks the step
-            ax.plot(cf["time"][part], cf["fitted"][part], color="tab:red", label=label)
+            ax.plot(cf["time"][part], cf["fitted"][part], color=palette.ESTIMATE, label=label)
         ax.plot(
             cf["time"][post],
             cf["counterfactual"][post],
-            color="tab:red",
+            color=palette.ESTIMATE,
             linestyle="--",
             label="counterfactual (no intervention)",
         )
@@ -304,13 +302,8 @@ def _check_options(
     alpha: float,
     offset: str | None,
 ) -> None:
-    if family not in get_args(Family):
-        raise ValueError(f"family must be one of {get_args(Family)}, got {family!r}")
-    if autocorrelation is not None and autocorrelation not in get_args(Autocorrelation):
-        raise ValueError(
-            f"autocorrelation must be None or one of {get_args(Autocorrelation)}, "
-            f"got {autocorrelation!r}"
-        )
+    require_choice("family", family, Family)
+    require_choice("autocorrelation", autocorrelation, Autocorrelation, allow_none=True)
     if lags is not None and autocorrelation is None:
         raise ValueError("lags is only used with autocorrelation='newey-west'")
     if lags is not None and (not isinstance(lags, int | np.integer) or lags < 0):

@@ -9,9 +9,8 @@ I² and H² as metafor defines them, the optional Knapp-Hartung adjustment
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 import numpy as np
 import pandas as pd
@@ -20,9 +19,11 @@ from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
+from analysis import palette
+from analysis.methods._options import MetaMethod, require_choice
 from analysis.methods._results import Overall, format_effects, normal_effects
 
-Method = Literal["REML", "DL", "PM"]
+Method = MetaMethod  # the estimators of tau^2 (R metafor method=)
 
 # metafor's defaults for the Fisher-scoring algorithm (rma.uni control list)
 _REML_THRESHOLD = 1e-5
@@ -111,17 +112,22 @@ class PoolResult:
         title: str | None = None,
         xlabel: str | None = None,
         words: ForestWords | None = None,
+        tick_label: Callable[[float], str] | None = None,
     ) -> Figure:
         """Forest plot: one row per study, the pooled diamond and the prediction interval.
 
         Parameters
         ----------
         exponentiate
-            Show ``exp()`` of the estimates on a log axis (for log ratios).
+            Show ``exp()`` of the estimates on a log axis (for log ratios). The ticks
+            are then round percentage changes (0.8, 0.9, 1, 1.1 for -20% ... +10%).
         title, xlabel
             Plot title and x-axis label.
         words
             Legend and pooled-row labels, for a report in another language.
+        tick_label
+            Text of an x tick from its value on the plotted scale (a ratio when
+            ``exponentiate``), e.g. ``lambda r: f"{100 * (r - 1):+.0f}%"``.
         """
         return _forest_plot(
             self,
@@ -129,6 +135,7 @@ class PoolResult:
             title=title,
             xlabel=xlabel,
             words=words or ForestWords(),
+            tick_label=tick_label,
         )
 
 
@@ -225,8 +232,7 @@ def pool(
 def _validate(
     estimates: object, variances: object, labels: Sequence[str] | None, method: str, alpha: float
 ) -> tuple[np.ndarray, np.ndarray, list[str]]:
-    if method not in get_args(Method):
-        raise ValueError(f"method must be one of {get_args(Method)}, got {method!r}")
+    require_choice("method", method, MetaMethod)
     if not 0 < alpha < 1:
         raise ValueError(f"alpha must be between 0 and 1, got {alpha}")
     y = np.array(estimates, dtype=float)  # copies: the caller's data are never touched
@@ -339,6 +345,21 @@ def _study_effects(
     return effects
 
 
+def ratio_ticks(low: float, high: float, *, bins: int = 6) -> np.ndarray:
+    """Round ratios for a log axis from ``low`` to ``high``: steps of 1, 2, 2.5, 5 or 10%.
+
+    Examples
+    --------
+    >>> ratio_ticks(0.78, 1.06).round(2).tolist()
+    [0.75, 0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1]
+    """
+    percent = ticker.MaxNLocator(nbins=bins, steps=[1, 2, 2.5, 5, 10]).tick_values(
+        100 * (low - 1), 100 * (high - 1)
+    )
+    ticks = 1 + percent / 100
+    return ticks[ticks > 0]
+
+
 def _forest_plot(
     res: PoolResult,
     *,
@@ -346,6 +367,7 @@ def _forest_plot(
     title: str | None,
     xlabel: str | None,
     words: ForestWords,
+    tick_label: Callable[[float], str] | None = None,
 ) -> Figure:
     tf = np.exp if exponentiate else (lambda x: x)
     eff = res.effects
@@ -360,21 +382,37 @@ def _forest_plot(
         0,
         tf(res.pi_low),
         tf(res.pi_high),
-        color="tab:blue",
+        color=palette.ESTIMATE,
         linewidth=1,
         linestyle="--",
         label=words.prediction_interval,
     )
     diamond_x = tf(np.array([res.ci_low, res.estimate, res.ci_high, res.estimate]))
-    ax.fill(diamond_x, [0, 0.25, 0, -0.25], color="tab:blue", zorder=3, label=words.pooled_estimate)
-    ax.axvline(tf(0.0), color="0.5", linewidth=0.8)
+    ax.fill(
+        diamond_x,
+        [0, 0.25, 0, -0.25],
+        color=palette.ESTIMATE,
+        zorder=3,
+        label=words.pooled_estimate,
+    )
+    ax.axvline(tf(0.0), color=palette.REFERENCE, linewidth=0.8)
     ax.set_yticks([*rows, 0], [*eff["label"], words.pooled_row.format(method=res.method)])
     if exponentiate:
         ax.set_xscale("log")
-        ax.xaxis.set_major_formatter(ticker.FormatStrFormatter("%.2g"))
-        ax.xaxis.set_minor_formatter(ticker.FormatStrFormatter("%.2g"))
+        shown = tf(np.array([*eff["ci_low"], *eff["ci_high"], res.pi_low, res.pi_high, 0.0]))
+        ticks = ratio_ticks(float(np.nanmin(shown)), float(np.nanmax(shown)))
+        ax.xaxis.set_major_locator(ticker.FixedLocator(ticks))
+        ax.xaxis.set_minor_locator(ticker.NullLocator())
+        ax.set_xlim(ticks[0], ticks[-1])
+    if tick_label is not None:
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: tick_label(v)))
+    elif exponentiate:
+        ax.xaxis.set_major_formatter(ticker.FuncFormatter(lambda v, _: f"{v:.3g}"))
     ax.set_xlabel(xlabel or ("Ratio" if exponentiate else "Estimate"))
     ax.set_title(title or f"Forest plot (k = {k}, I² = {res.i2:.0f}%)")
-    ax.legend(loc="best", fontsize="small", frameon=False)
+    # below the axes, never over a region's interval
+    ax.legend(
+        loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, fontsize="small", frameon=False
+    )
     fig.tight_layout()
     return fig

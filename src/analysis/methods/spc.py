@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -28,7 +28,9 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-Improvement = Literal["increase", "decrease"]
+from analysis import palette
+from analysis.methods._options import Improvement
+
 Annotations = Sequence[tuple[Any, str]]
 
 XMR_LIMIT = 2.66  # 3 / d2 with d2 = 1.128
@@ -112,8 +114,8 @@ class RunChartResult:
             Plot title and y-axis label.
         """
         fig, ax, x = _new_chart(self.data, dates)
-        colour, style = ("tab:red", "--") if self.signal else ("0.3", "-")
-        ax.plot(x, self.data["value"], marker="o", color="tab:blue", linewidth=1)
+        colour, style = (palette.SIGNAL, "--") if self.signal else ("0.3", "-")
+        ax.plot(x, self.data["value"], marker="o", color=palette.ESTIMATE, linewidth=1)
         ax.plot(
             x,
             self.data["median"],
@@ -328,11 +330,11 @@ class XmrChartResult:
 
 #: Marker colour per variation type, as in Making Data Count charts.
 VARIATION_COLOURS = {
-    "common_cause": "tab:gray",
-    "special_cause_improvement": "tab:blue",
-    "special_cause_concern": "tab:orange",
-    "special_cause_neutral_high": "tab:purple",
-    "special_cause_neutral_low": "tab:purple",
+    "common_cause": "0.55",
+    "special_cause_improvement": palette.IMPROVEMENT,
+    "special_cause_concern": palette.CONCERN,
+    "special_cause_neutral_high": palette.NEUTRAL,
+    "special_cause_neutral_low": palette.NEUTRAL,
 }
 
 

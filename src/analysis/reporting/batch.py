@@ -9,9 +9,11 @@ in-process, and returns one :class:`RegionOutcome` per job.
 
 from __future__ import annotations
 
+import os
 import shutil
 import time
 import traceback
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import asdict, dataclass
@@ -22,12 +24,14 @@ from typing import Any, Literal
 
 import nbformat
 
-from analysis.reporting.files import atomic_write_json, read_json
+from analysis.reporting.files import atomic_write_json, read_json, remove_stale_temporaries
 from analysis.reporting.html import ReportHeader, render_html
 from analysis.reporting.layout import ReportLayout
+from analysis.reporting.lifetime import init_pool_worker, stop_pool
 from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
 
 Status = Literal["ok", "failed", "cached", "skipped"]
+RUNNING_SUFFIX = ".running.ipynb"
 KERNEL_NAME = "pilot-workbench"
 
 
@@ -151,14 +155,16 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
     is kept (papermill marks the failing cell), the outcome says ``"failed"``,
     the previous HTML report is left as it was, and the files the previous run
     published are withdrawn so that no stale result is read as current.
+    The previous executed notebook is also kept when the new one could not be
+    written completely (a full disk, for example).
 
     Parameters
     ----------
     job
         What to run.
     reuse_kernel
-        Run in this process's warm kernel (see :mod:`analysis.reporting.kernels`)
-        instead of starting a new one.
+        Run in a warm kernel of this process and keep it for the next job (see
+        :mod:`analysis.reporting.kernels`) instead of a kernel of its own.
     """
     start = time.perf_counter()
     try:
@@ -168,10 +174,6 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
         render_html(job.executed_path, job.html_path, header=job.header, provenance=job.provenance)
         published = _publish(job)
     except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
-        if reuse_kernel:
-            from analysis.reporting.kernels import discard_kernel
-
-            discard_kernel()
         _withdraw(job)
         return _finish(job, "failed", start, error=_describe_error(exc))
     return _finish(job, "ok", start, published=published)
@@ -216,46 +218,63 @@ def execute_region_in_warm_kernel(job: RegionJob) -> RegionOutcome:
     return execute_region(job, reuse_kernel=True)
 
 
+def running_notebook(job: RegionJob) -> Path:
+    """Where papermill writes the job's executed notebook until it is complete."""
+    return job.executed_path.with_name(f"{job.executed_path.stem}{RUNNING_SUFFIX}")
+
+
 def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
     import papermill as pm  # imported here: a worker pays for it, the CLI start-up does not
 
-    engine = None
-    if reuse_kernel:
-        from analysis.reporting.kernels import ENGINE_NAME, prepare_kernel
+    from analysis.reporting.kernels import ENGINE_NAME, warm_kernel
 
-        prepare_kernel(job.kernel_name, job.workdir)
-        engine = ENGINE_NAME
-    running = job.executed_path.with_name(job.executed_path.stem + ".running.ipynb")
+    running = running_notebook(job)
     try:
-        pm.execute_notebook(
-            str(job.notebook),
-            str(running),
-            parameters=job.parameters,
-            kernel_name=job.kernel_name,
-            cwd=str(job.workdir),
-            progress_bar=False,
-            log_output=False,
-            engine_name=engine,
+        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as km:
+            pm.execute_notebook(
+                str(job.notebook),
+                str(running),
+                parameters=job.parameters,
+                kernel_name=job.kernel_name,
+                cwd=str(job.workdir),
+                progress_bar=False,
+                log_output=False,
+                engine_name=ENGINE_NAME,
+                km=km,
+            )
+    except BaseException:
+        _keep_if_complete(running, job.executed_path)  # papermill writes it when a cell fails
+        raise
+    if not _keep_if_complete(running, job.executed_path):
+        raise OSError(
+            f"the executed notebook {running} was not written completely (is the disk full?); "
+            "the previous executed notebook and report are kept"
         )
-    finally:
-        _keep_if_complete(running, job.executed_path)
 
 
-def _keep_if_complete(running: Path, executed: Path) -> None:
-    """Put the notebook papermill wrote in place, unless writing it was cut short.
-
-    papermill writes the notebook even when a cell fails (the failing cell is
-    marked): that one is kept. A notebook truncated by a full disk is removed
-    and never replaces the last good one.
-    """
-    if not running.exists():
-        return
+def _keep_if_complete(running: Path, executed: Path) -> bool:
+    """Move ``running`` over ``executed`` when it is a whole notebook; else delete it."""
     try:
         nbformat.read(running, as_version=4)
-    except (OSError, ValueError):
+    except (OSError, ValueError):  # missing, truncated or not JSON
         running.unlink(missing_ok=True)
-        return
+        return False
     running.replace(executed)
+    return True
+
+
+def remove_partial_outputs(jobs: Sequence[RegionJob]) -> None:
+    """Remove what a killed run left half-written for these jobs.
+
+    That is, running notebooks (:func:`running_notebook`) and the temporary
+    files of interrupted atomic writes in the jobs' folders. Finished outputs
+    are never touched. Call it before a run, when no other run writes there.
+    """
+    for job in jobs:
+        running_notebook(job).unlink(missing_ok=True)
+        for folder in {job.workdir, job.executed_path.parent, job.html_path.parent}:
+            if folder.is_dir():
+                remove_stale_temporaries(folder)
 
 
 def _describe_error(exc: Exception) -> str:
@@ -362,47 +381,64 @@ def run_jobs_locally(
     """Execute jobs in ``workers`` local processes, yielding outcomes as they finish.
 
     With ``reuse_kernels`` each process keeps one kernel for all its regions.
+    The processes and their kernels end with this process, even when it is
+    killed (:mod:`analysis.reporting.lifetime`); on Ctrl-C, SIGTERM (see
+    :func:`~analysis.reporting.lifetime.raise_on_sigterm`) or when the caller
+    stops iterating, they are stopped at once: the reports and run records of
+    the jobs not yet finished stay as they were.
     """
     if not jobs:
         return
     run = execute_region_in_warm_kernel if reuse_kernels else execute_region
-    with ProcessPoolExecutor(
-        max_workers=max(1, min(workers, len(jobs))), mp_context=get_context("spawn")
-    ) as pool:
+    pool = ProcessPoolExecutor(
+        max_workers=max(1, min(workers, len(jobs))),
+        mp_context=get_context("spawn"),
+        initializer=init_pool_worker,
+        initargs=(os.getpid(),),
+    )
+    try:
         futures = {pool.submit(run, job): job for job in jobs}
         for job in jobs:
             on_event(job.label, "submitted")
         for future in as_completed(futures):
             yield _result_or_failure(future, futures[future])
+    except BaseException:  # interrupted, terminated, or closed by the caller: stop now
+        stop_pool(pool)
+        raise
+    pool.shutdown()
 
 
 def run_jobs_on_dask(
     jobs: Sequence[RegionJob], scheduler: str, workers: int, on_event: ProgressCallback
 ) -> Iterator[RegionOutcome]:
-    """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster)."""
+    """Execute jobs on a Dask cluster (``"local"`` starts a LocalCluster).
+
+    Each notebook run is its own task (its own key), executed in a warm kernel
+    of the worker (:class:`analysis.reporting.cluster.WarmKernels`). A
+    malformed or unreachable ``scheduler`` raises
+    :class:`~analysis.errors.WorkbenchError`.
+    """
     if not jobs:
         return
-    from distributed import Client, LocalCluster
     from distributed import as_completed as dask_completed
 
-    cluster = None
-    if scheduler == "local":
-        cluster = LocalCluster(
-            n_workers=max(1, workers), threads_per_worker=1, processes=True, dashboard_address=None
-        )
-    try:
-        with Client(cluster if cluster is not None else scheduler) as client:
-            futures = {
-                client.submit(execute_region, job, key=f"region-{job.region_id}", pure=False): job
-                for job in jobs
-            }
-            for job in jobs:
-                on_event(job.label, "submitted")
-            for future in dask_completed(list(futures)):
-                yield _result_or_failure(future, futures[future])
-    finally:
-        if cluster is not None:
-            cluster.close()
+    from analysis.reporting.cluster import dask_client
+
+    with dask_client(scheduler, workers) as client:
+        futures = {
+            client.submit(execute_region_in_warm_kernel, job, key=_task_key(job), pure=False): job
+            for job in jobs
+        }
+        for job in jobs:
+            on_event(job.label, "submitted")
+        for future in dask_completed(list(futures)):
+            yield _result_or_failure(future, futures[future])
+
+
+def _task_key(job: RegionJob) -> str:
+    """A Dask key of its own for every notebook run: ``Client.submit`` returns the
+    existing future for a key it knows, so two runs must never share one."""
+    return f"{job.notebook.stem}-{job.region_id}-{uuid.uuid4().hex}"
 
 
 def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:

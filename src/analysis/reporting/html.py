@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,29 +20,6 @@ REMOVE_CELL_TAGS = ("remove-cell", "parameters", "injected-parameters")
 REMOVE_INPUT_TAGS = ("remove-input",)
 
 
-#: Words of the header and footer (and the synthesis header's fields), per report language.
-FRAME_WORDS: dict[str, dict[str, str]] = {
-    "en": {
-        "region": "Region",
-        "period": "data period",
-        "generated": "generated",
-        "provenance": "Provenance",
-        "to": "to",
-        "all_regions": "all pilot regions",
-        "see_region_reports": "see the region reports",
-    },
-    "nl": {
-        "region": "Regio",
-        "period": "gegevensperiode",
-        "generated": "gemaakt",
-        "provenance": "Herkomst",
-        "to": "tot",
-        "all_regions": "alle pilotregio's",
-        "see_region_reports": "zie de regiorapporten",
-    },
-}
-
-
 @dataclass(frozen=True)
 class ReportHeader:
     """What a reader sees above the report, in the report's ``language``."""
@@ -51,6 +29,13 @@ class ReportHeader:
     data_period: str
     generated: str
     language: str = "en"
+
+    @property
+    def words(self) -> dict[str, str]:
+        """The frame's words in the report's language."""
+        from analysis.words import Words
+
+        return Words(self.language).section("frame")  # type: ignore[arg-type]
 
 
 #: What a report may contain in Markdown and HTML outputs once sanitised: text markup,
@@ -104,7 +89,7 @@ def _markdown_cell(text: str, tag: str) -> nbformat.NotebookNode:
 
 def header_markdown(header: ReportHeader) -> str:
     """Markdown block shown at the top of every report."""
-    words = FRAME_WORDS[header.language]
+    words = header.words
     return (
         f"<div class='workbench-header'><b>{html.escape(header.study)}</b><br>"
         f"{words['region']}: <b>{html.escape(header.region)}</b> &middot; "
@@ -114,17 +99,47 @@ def header_markdown(header: ReportHeader) -> str:
 
 
 def footer_markdown(provenance: dict[str, object], language: str = "en") -> str:
-    """Markdown block with the provenance of the report."""
+    """Markdown block with the provenance of the report.
+
+    On screen it is folded away (``<details>``); printed, it is spelled out, since a
+    printed report cannot be unfolded.
+    """
+    from analysis.words import Words
+
+    title = Words(language).text("frame.provenance")  # type: ignore[arg-type]
     rows = "".join(
         f"<tr><th style='text-align:left'>{html.escape(str(k))}</th>"
         f"<td style='text-align:left'><code>{html.escape(str(v))}</code></td></tr>"
         for k, v in provenance.items()
     )
     return (
-        f"<hr><details class='workbench-provenance'>"
-        f"<summary>{FRAME_WORDS[language]['provenance']}</summary>"
+        f"<hr><details class='workbench-provenance'><summary>{title}</summary>"
         f"<table>{rows}</table></details>"
+        f"<div class='workbench-print-only'><b>{title}</b><table>{rows}</table></div>"
     )
+
+
+def page_title(notebook: nbformat.NotebookNode, fallback: str) -> str:
+    """The report's title: the first level-1 heading it shows, as plain text.
+
+    Examples
+    --------
+    >>> nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("# Zorg \\_ &amp; co")])
+    >>> page_title(nb, "Notebook")
+    'Zorg _ & co'
+    """
+    for cell in notebook.cells:
+        if "remove-cell" in cell.metadata.get("tags", []):
+            continue
+        texts = [cell.source] if cell.cell_type == "markdown" else []
+        for output in cell.get("outputs", []):
+            texts.append(output.get("data", {}).get("text/markdown", ""))
+        for text in texts:
+            for line in str(text).splitlines():
+                if line.startswith("# "):
+                    plain = re.sub(r"\\(.)", r"\1", line[2:].strip())
+                    return html.unescape(plain.replace("**", ""))
+    return fallback
 
 
 def render_html(
@@ -153,12 +168,16 @@ def render_html(
         ``destination``.
     """
     notebook = nbformat.read(executed, as_version=4)
+    fallback = f"{header.study}: {header.region}" if header is not None else executed.stem
+    notebook.metadata["title"] = page_title(notebook, fallback)
     if header is not None:
         notebook.cells.insert(0, _markdown_cell(header_markdown(header), "workbench-header"))
     if provenance is not None:
         language = header.language if header is not None else "en"
         footer = footer_markdown(provenance, language)
         notebook.cells.append(_markdown_cell(footer, "workbench-footer"))
-    body, _ = _exporter().from_notebook_node(notebook)
+    exporter = _exporter()
+    exporter.language_code = header.language if header is not None else "en"
+    body, _ = exporter.from_notebook_node(notebook)
     atomic_write_text(destination, body)
     return destination

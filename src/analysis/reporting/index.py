@@ -19,63 +19,12 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from analysis.reporting.batch import outputs_intact
 from analysis.reporting.files import atomic_write_text, read_json
 from analysis.reporting.layout import ReportLayout
+from analysis.words import Words
 
 MONITOR_NOTEBOOK = "region_monitor"
-LABELS = {
-    "en": {
-        "title": "pilot evaluation reports",
-        "generated": "Generated",
-        "regions": "regions",
-        "synthesis": "Synthesis across regions",
-        "region": "Region",
-        "pilot": "Pilot (start)",
-        "headline": "Clear effects (primary estimate, 95% interval)",
-        "links": "Open",
-        "report": "evaluation report",
-        "monitor": "monitor",
-        "outdated": "outdated: the latest update failed; this report is from {date}",
-        "not_available": "no report yet",
-        "other_languages": "Other languages",
-        "researchers": "For researchers: run status and executed notebooks",
-        "status": "Status",
-        "notebook": "Notebook",
-        "language": "Language",
-        "last_run": "Last run",
-        "duration": "Duration (s)",
-        "error": "Error",
-        "executed": "executed notebook",
-        "researchers_title": "runs and executed notebooks (researchers only, do not share)",
-        "researchers_note": "Executed notebooks hold the full code and outputs of each run: "
-        "they are for the research team and are not to be shared with stakeholders.",
-    },
-    "nl": {
-        "title": "evaluatierapporten",
-        "generated": "Gemaakt op",
-        "regions": "regio's",
-        "synthesis": "Synthese over regio's",
-        "region": "Regio",
-        "pilot": "Pilot (start)",
-        "headline": "Duidelijke effecten (primaire schatting, 95%-interval)",
-        "links": "Openen",
-        "report": "evaluatierapport",
-        "monitor": "monitor",
-        "outdated": "verouderd: de laatste bijwerking mislukte; dit rapport is van {date}",
-        "not_available": "nog geen rapport",
-        "other_languages": "Andere talen",
-        "researchers": "Voor onderzoekers: status van de runs en uitgevoerde notebooks",
-        "status": "Status",
-        "notebook": "Notebook",
-        "language": "Taal",
-        "last_run": "Laatste run",
-        "duration": "Duur (s)",
-        "error": "Fout",
-        "executed": "uitgevoerd notebook",
-        "researchers_title": "runs en uitgevoerde notebooks (alleen voor onderzoekers, niet delen)",
-        "researchers_note": "Uitgevoerde notebooks bevatten de volledige code en uitvoer van "
-        "elke run: ze zijn voor het onderzoeksteam en niet om te delen met belanghebbenden.",
-    },
-}
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
+#: Clear effects listed per region on the landing page; more are summed up with a link.
+SHOWN_EFFECTS = 4
 
 
 @dataclass(frozen=True)
@@ -98,6 +47,7 @@ class IndexRow:
     monitor: Link | None
     other_languages: list[Link] = field(default_factory=list)
     outdated: str | None = None
+    more_effects: str | None = None
 
 
 @dataclass(frozen=True)
@@ -115,21 +65,20 @@ class RunRow:
     executed: str | None
 
 
-def format_effect(result: dict, language: str = "en") -> str:
-    """One result of ``results.json`` as short text, e.g. ``Referrals ... -19% (-25% to -13%)``.
+def format_effect(result: dict, words: Words) -> str:
+    """One result of ``results.json`` as short text, e.g. ``Referrals ...: -19% (-25% to -13%)``.
 
-    Ratios read as percentage changes, shares as percentage points.
+    Ratios read as percentage changes, shares as percentage points: the notation
+    of every page.
     """
-    from analysis.evaluation.findings import TEXT, as_change, format_number, outcome_label
-
-    to = TEXT[language]["to"]
-    label = outcome_label(result["outcome"], language, title=True)
-    scale = result.get("scale", "difference")
-    values, decimals = as_change(scale, result["estimate"], result["ci_low"], result["ci_high"])
-    est, low, high = (format_number(v, decimals, language, sign=True) for v in values)
-    if scale == "ratio":
-        return f"{label}: {est}% ({low}% {to} {high}%)"
-    return f"{label}: {est} pp ({low} {to} {high})"
+    try:
+        label = words.indicator(result["outcome"]).title()
+    except KeyError:  # a result from an outcome the catalogue no longer has
+        label = str(result["outcome"]).replace("_", " ")
+    change = words.change(
+        result.get("scale", "difference"), result["estimate"], result["ci_low"], result["ci_high"]
+    )
+    return f"{label}: {change}"
 
 
 def _excludes_null(result: dict) -> bool:
@@ -137,7 +86,7 @@ def _excludes_null(result: dict) -> bool:
     return not (result["ci_low"] <= null <= result["ci_high"])
 
 
-def clear_effects(results: object, language: str) -> list[str]:
+def clear_effects(results: object, words: Words) -> list[str]:
     """The primary effects whose interval excludes no change, largest first, in words."""
     if not isinstance(results, list):
         return []
@@ -150,7 +99,7 @@ def clear_effects(results: object, language: str) -> list[str]:
         (r for r in primary if _excludes_null(r)),
         key=lambda r: -abs(math.log(r["estimate"]) if r["scale"] == "ratio" else r["estimate"]),
     )
-    return [format_effect(r, language) for r in clear]
+    return [format_effect(r, words) for r in clear]
 
 
 def current_results(layout: ReportLayout, region_id: str, notebook: str) -> object:
@@ -192,11 +141,12 @@ def index_rows(
     *,
     evaluation_notebook: str,
     names: dict[str, str],
-    pilots: dict[str, str],
+    pilots: dict[str, list[tuple[str, object]]],
     page: Path,
 ) -> list[IndexRow]:
     """One row per region with a run record on disk, in ``language``."""
-    t = LABELS[language]
+    words = Words(language)  # type: ignore[arg-type]
+    t = words.section("index")
     rows = []
     for rid in layout.region_ids():
         record = _record(layout, rid, evaluation_notebook, language)
@@ -213,12 +163,15 @@ def index_rows(
                 )
             )
         ]
+        effects = clear_effects(current_results(layout, rid, evaluation_notebook), words)
+        more = len(effects) - SHOWN_EFFECTS
         rows.append(
             IndexRow(
                 region_id=rid,
                 name=names.get(rid, rid),
-                pilot=pilots.get(rid, ""),
-                effects=clear_effects(current_results(layout, rid, evaluation_notebook), language),
+                pilot=_pilot_text(pilots.get(rid, []), words),
+                effects=effects[:SHOWN_EFFECTS],
+                more_effects=t["and_more"].format(n=more) if more > 0 else None,
                 report=_report_link(layout, rid, evaluation_notebook, language, page, t["report"]),
                 monitor=_report_link(layout, rid, MONITOR_NOTEBOOK, language, page, t["monitor"]),
                 other_languages=others,
@@ -226,6 +179,24 @@ def index_rows(
             )
         )
     return rows
+
+
+def _pilot_text(starts: Sequence[tuple[str, object]], words: Words) -> str:
+    """``longer consultations (January 2016); welfare coach (July 2017)``."""
+    return "; ".join(f"{words.intervention(code)} ({words.month(month)})" for code, month in starts)
+
+
+def programme_groups(
+    rows: Sequence[IndexRow], programmes: dict[str, str], words: Words
+) -> list[tuple[str, list[IndexRow]]]:
+    """Rows grouped by programme (the region's first intervention), regions without last."""
+    groups: dict[str, list[IndexRow]] = {}
+    for row in rows:
+        code = programmes.get(row.region_id)
+        heading = words.intervention(code) if code else words.text("index.no_programme")
+        groups.setdefault(heading, []).append(row)
+    without = words.text("index.no_programme")
+    return sorted(groups.items(), key=lambda item: (item[0] == without, item[0]))
 
 
 def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
@@ -269,35 +240,47 @@ def write_index_pages(
     languages: Sequence[str],
     evaluation_notebook: str,
     names: dict[str, str],
-    pilots: dict[str, str],
+    pilots: dict[str, list[tuple[str, object]]],
+    data_quality: dict[str, Path] | None = None,
 ) -> list[Path]:
     """Write the landing page of every language and the researchers' page (atomically).
+
+    ``pilots`` maps a region to its interventions and their start months, in
+    order; the first names the region's programme, by which the page groups.
+    ``data_quality`` maps a language to its data-quality page, if written.
 
     ``reports/index.html`` is in the first (primary) language; every other
     language gets ``index.<lang>.html``. Returns the paths written.
     """
     env = _environment()
-    generated = datetime.now().isoformat(timespec="minutes")
+    generated = datetime.now()
     written = []
+    languages = list(dict.fromkeys([*languages, *layout.languages()]))
     pages = {
         language: layout.index(language, primary=i == 0) for i, language in enumerate(languages)
     }
+    programmes = {rid: starts[0][0] for rid, starts in pilots.items() if starts}
     for language, page in pages.items():
+        words = Words(language)  # type: ignore[arg-type]
         synthesis = layout.synthesis(language)
+        rows = index_rows(
+            layout,
+            language,
+            languages,
+            evaluation_notebook=evaluation_notebook,
+            names=names,
+            pilots=pilots,
+            page=page,
+        )
+        quality = (data_quality or {}).get(language)
         html = env.get_template("index.html.j2").render(
             study=study,
             language=language,
-            t=LABELS[language],
-            rows=index_rows(
-                layout,
-                language,
-                languages,
-                evaluation_notebook=evaluation_notebook,
-                names=names,
-                pilots=pilots,
-                page=page,
-            ),
-            generated=generated,
+            t=words.section("index"),
+            groups=programme_groups(rows, programmes, words),
+            n_regions=len(rows),
+            data_quality=layout.link(quality, page) if quality and quality.is_file() else None,
+            generated=words.moment(generated),
             synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
             researchers=layout.link(layout.researchers, page),
             languages=[
@@ -311,9 +294,9 @@ def write_index_pages(
     html = env.get_template("researchers.html.j2").render(
         study=study,
         language=primary,
-        t=LABELS[primary],
+        t=Words(primary).section("index"),  # type: ignore[arg-type]
         runs=run_rows(layout, layout.researchers),
-        generated=generated,
+        generated=Words(primary).moment(generated),  # type: ignore[arg-type]
         index=layout.link(pages[primary], layout.researchers),
     )
     written.append(atomic_write_text(layout.researchers, html))

@@ -1,21 +1,37 @@
-"""Reuse one Jupyter kernel per worker process across region runs.
+"""Jupyter kernels for the region runs: warm, encrypted, ending with their worker.
 
 Starting a kernel and importing pandas, statsmodels and matplotlib into it
 costs seconds; a batch of many regions pays that once per worker instead of
-once per region. Before each notebook the kernel's namespace is cleared
-(``%reset -f``), figures are closed and the working folder is set, so a region
-sees nothing of the one before. After a failure the kernel is replaced.
+once per region. A worker process keeps its idle kernels (one per thread that
+runs notebooks: one in a pool worker, up to ``nthreads`` in a Dask worker).
+Before each notebook the kernel's namespace is cleared (``%reset -f``), figures
+are closed and the working folder is set, so a region sees nothing of the one
+before. After a failure the kernel is shut down and the next run starts a new one.
 
-The kernel is driven through a papermill engine (``"warm-kernel"``), so
-parameter injection, failure marking and output writing stay papermill's.
+Every kernel
+
+- talks to its worker over CurveZMQ-encrypted TCP when pyzmq and the
+  kernelspec support it (jupyter_client's ``transport_encryption="auto"``), so
+  ipykernel has no reason to warn "Kernel is running over TCP without
+  encryption" (once per kernel start, which on Dask used to be once per region);
+- ends within a fraction of a second when its worker dies, even by SIGKILL
+  (:func:`analysis.reporting.lifetime.exit_with_parent`, started in its first cell).
+
+Notebooks run through a papermill engine (``"warm-kernel"``) that takes the
+kernel as the engine argument ``km``, so parameter injection, failure marking
+and output writing stay papermill's.
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import os
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import zmq
 from jupyter_client import KernelManager
 from papermill.clientwrap import PapermillNotebookClient
 from papermill.engines import NBClientEngine, papermill_engines
@@ -23,14 +39,34 @@ from papermill.log import logger
 
 ENGINE_NAME = "warm-kernel"
 _PRELOAD = "import analysis.evaluation, analysis.methods, matplotlib.pyplot"
-_kernel: KernelManager | None = None
+_CLEAN = (
+    "%reset -f\nimport matplotlib.pyplot as _plt, os as _os\n_plt.close('all')\n"
+    "_os.chdir({workdir!r})\ndel _plt, _os"
+)
+_idle: list[KernelManager] = []
+_lock = threading.Lock()
+
+
+def _encryption() -> dict[str, str]:
+    """``transport_encryption="auto"`` where this jupyter_client and pyzmq support it."""
+    if "transport_encryption" in KernelManager.class_trait_names() and zmq.has("curve"):
+        return {"transport_encryption": "auto"}
+    return {}
 
 
 def _start(kernel_name: str) -> KernelManager:
-    km = KernelManager(kernel_name=kernel_name)
+    km = KernelManager(kernel_name=kernel_name, **_encryption())
     km.start_kernel()
-    atexit.register(discard_kernel)
-    _run(km, _PRELOAD)
+    watchdog = (
+        "import analysis.reporting.lifetime as _lifetime\n"
+        f"_lifetime.exit_with_parent({os.getpid()}, also_remove=[{km.connection_file!r}])\n"
+        "del _lifetime\n"
+    )
+    try:
+        _run(km, watchdog + _PRELOAD)
+    except BaseException:
+        _shutdown(km)
+        raise
     return km
 
 
@@ -46,36 +82,75 @@ def _run(km: KernelManager, code: str, timeout: float = 120) -> None:
         client.stop_channels()
 
 
-def prepare_kernel(kernel_name: str, workdir: Path) -> KernelManager:
-    """This process's kernel, started if needed, cleaned and moved to ``workdir``."""
-    global _kernel
-    if _kernel is None or not _kernel.is_alive():
-        _kernel = _start(kernel_name)
-    _run(
-        _kernel,
-        "%reset -f\nimport matplotlib.pyplot as _plt, os as _os\n_plt.close('all')\n"
-        f"_os.chdir({str(workdir)!r})\ndel _plt, _os",
-    )
-    return _kernel
+def _shutdown(km: KernelManager) -> None:
+    with contextlib.suppress(RuntimeError):  # already gone
+        km.shutdown_kernel(now=True)
 
 
-def discard_kernel() -> None:
-    """Shut this process's kernel down (after a failure, or at exit)."""
-    global _kernel
-    if _kernel is not None:
-        with contextlib.suppress(RuntimeError):  # already gone
-            _kernel.shutdown_kernel(now=True)
-        _kernel = None
+def _take_idle(kernel_name: str) -> KernelManager | None:
+    with _lock:
+        while _idle:
+            km = _idle.pop()
+            if km.kernel_name == kernel_name and km.is_alive():
+                return km
+            _shutdown(km)
+    return None
+
+
+@contextlib.contextmanager
+def warm_kernel(kernel_name: str, workdir: Path, *, keep: bool = True) -> Iterator[KernelManager]:
+    """A kernel of this process for one notebook, cleaned and moved to ``workdir``.
+
+    Parameters
+    ----------
+    kernel_name
+        The Jupyter kernelspec to start when no idle kernel of that name is left.
+    workdir
+        The notebook's working folder.
+    keep
+        Keep the kernel for the next notebook of this process. When the block
+        raises (a failing cell, for example), the kernel is shut down anyway.
+
+    Examples
+    --------
+    >>> with warm_kernel("pilot-workbench", Path("reports/x")) as km:  # doctest: +SKIP
+    ...     papermill.execute_notebook(..., engine_name=ENGINE_NAME, km=km)
+    """
+    km = _take_idle(kernel_name) or _start(kernel_name)
+    reusable = False
+    try:
+        _run(km, _CLEAN.format(workdir=str(workdir)))
+        yield km
+        reusable = keep
+    finally:
+        if reusable:
+            with _lock:
+                _idle.append(km)
+        else:
+            _shutdown(km)
+
+
+def shutdown_kernels() -> None:
+    """Shut down this process's idle kernels (at exit, or when a Dask worker closes)."""
+    with _lock:
+        kernels = list(_idle)
+        _idle.clear()
+    for km in kernels:
+        _shutdown(km)
+
+
+atexit.register(shutdown_kernels)
 
 
 class WarmKernelEngine(NBClientEngine):
-    """papermill engine that executes in the kernel prepared by :func:`prepare_kernel`."""
+    """papermill engine that executes in the kernel given as the engine argument ``km``."""
 
     @classmethod
     def execute_managed_notebook(
         cls,
         nb_man,
         kernel_name,
+        km=None,
         log_output=False,
         stdout_file=None,
         stderr_file=None,
@@ -83,11 +158,11 @@ class WarmKernelEngine(NBClientEngine):
         execution_timeout=None,
         **kwargs,
     ):
-        if _kernel is None:
-            raise RuntimeError("call prepare_kernel() before executing with the warm engine")
+        if km is None:
+            raise RuntimeError("pass a kernel from warm_kernel() as km= to the warm engine")
         client = PapermillNotebookClient(
             nb_man,
-            km=_kernel,
+            km=km,
             kernel_name=kernel_name,
             timeout=execution_timeout,
             startup_timeout=start_timeout,

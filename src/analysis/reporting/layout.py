@@ -4,6 +4,7 @@
 
     index.html                         landing page for stakeholders, primary language
     index.<lang>.html                  the landing page in every built language
+    data_quality.<lang>.html           what the ingest's checks found, counts only
     researchers.html                   run status, errors, executed notebooks (researchers only)
     <region>/<notebook>.<lang>.html    a region's report in one language (may be shared)
     <region>/results.json              the region's effects with 95% intervals (researchers)
@@ -98,6 +99,10 @@ class ReportLayout:
         """A landing page: ``index.html`` for the primary language, else ``index.<lang>.html``."""
         return self.root / ("index.html" if primary else f"index.{_name(language)}.html")
 
+    def data_quality(self, language: str) -> Path:
+        """The stakeholders' data-quality page in ``language`` (counts only, no ids)."""
+        return self.root / f"data_quality.{_name(language)}.html"
+
     @property
     def researchers(self) -> Path:
         """The researchers' page: run status, errors, executed notebooks."""
@@ -112,6 +117,17 @@ class ReportLayout:
             for p in self.root.iterdir()
             if p.is_dir() and p.name not in RESERVED_IDS and any(p.glob(f".*{RECORD_SUFFIX}"))
         )
+
+    def languages(self) -> list[str]:
+        """Languages that have at least one run record on disk (sorted)."""
+        found = {
+            record.name.removesuffix(RECORD_SUFFIX).rsplit(".", 1)[-1]
+            for rid in [*self.region_ids(), SYNTHESIS_ID]
+            for record in (self.root / rid).glob(f".*{RECORD_SUFFIX}")
+        }
+        from analysis.words import LANGUAGES
+
+        return sorted(found & set(LANGUAGES))
 
     @staticmethod
     def link(target: Path, page: Path) -> str:
@@ -145,7 +161,8 @@ class ReportLayout:
                     "workbench.toml to an empty or new folder"
                 )
             self.root.mkdir(parents=True, exist_ok=True)
-            marker.write_text("Made by Pilot Workbench: report outputs, regenerated.\n")
+            if not marker.is_file():
+                marker.write_text("Made by Pilot Workbench: report outputs, regenerated.\n")
         except OSError as exc:
             raise environment_error(exc, self.root) from exc
 

@@ -13,6 +13,7 @@ plain text (figure labels), and the formatters of :mod:`analysis.words.numbers`.
 
 from __future__ import annotations
 
+import datetime as dt
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -126,6 +127,18 @@ class Words:
         """``Nederland`` / ``Vlaanderen``."""
         return self.section("countries").get(code, code)
 
+    def listing(self, items: list[str]) -> str:
+        """``a, b en c``: items in running text, joined with the language's 'and'.
+
+        Examples
+        --------
+        >>> Words("nl").listing(["a", "b", "c"]), Words("en").listing(["a"])
+        ('a, b en c', 'a')
+        """
+        if len(items) <= 1:
+            return "".join(items)
+        return f"{', '.join(items[:-1])} {self.text('report.and')} {items[-1]}"
+
     # ---------------------------------------------------------------- numbers
 
     def number(self, value: float, decimals: int = 0, *, sign: bool = False) -> str:
@@ -140,9 +153,21 @@ class Words:
         """:func:`analysis.words.numbers.format_month` in this language."""
         return numbers.format_month(month, self.language, short=short)
 
+    def moment(self, moment: dt.datetime) -> str:
+        """:func:`analysis.words.numbers.format_moment` in this language."""
+        return numbers.format_moment(moment, self.language)
+
     def change(self, scale: str, estimate: float, low: float | None, high: float | None) -> str:
         """:func:`analysis.words.numbers.format_change` in this language."""
         return numbers.format_change(scale, estimate, low, high, self.language)
+
+    def interval(self, scale: str, low: float, high: float) -> str:
+        """:func:`analysis.words.numbers.format_interval` in this language."""
+        return numbers.format_interval(scale, low, high, self.language)
+
+    def size(self, scale: str, estimate: float, *, sign: bool = True) -> str:
+        """:func:`analysis.words.numbers.format_size` in this language."""
+        return numbers.format_size(scale, estimate, self.language, sign=sign)
 
     def count(self, n: float, threshold: int) -> str:
         """A count for a table: ``<k`` when below the disclosure threshold (zero stays 0)."""

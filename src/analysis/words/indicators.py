@@ -62,6 +62,10 @@ class Indicator:
         The report section it belongs to, in the order of :data:`GROUPS`.
     words
         Words per language (``"nl"``, ``"en"``) and variant (``"nl-BE"``).
+    denominator
+        For a share: the count column of the region-month panel it is a share of
+        (``n_practices``, ``contacts``); a share of fewer units than the disclosure
+        threshold is not shown.
     """
 
     column: str
@@ -69,6 +73,7 @@ class Indicator:
     better: Better
     group: Group
     words: Mapping[str, IndicatorWords] = field(default_factory=dict)
+    denominator: str | None = None
 
     def in_language(self, language: Language, country: Country | None = None) -> IndicatorWords:
         """The words in ``language``, Flemish where the region is in Belgium."""
@@ -118,7 +123,8 @@ def _parse(column: str, entry: Mapping[str, Any], source: str) -> Indicator:
                 f"{source}: indicator '{column}' in '{language}' lacks {', '.join(missing)}"
             )
         words[language] = IndicatorWords(*(str(merged[f]) for f in _WORD_FIELDS))
-    return Indicator(column, scale, better, group, words)
+    denominator = entry.get("denominator")
+    return Indicator(column, scale, better, group, words, str(denominator) if denominator else None)
 
 
 @cache

@@ -10,7 +10,7 @@ import datetime as dt
 from typing import Literal, get_args
 
 import pandas as pd
-from babel.dates import format_date
+from babel.dates import format_date, format_datetime
 from babel.numbers import format_decimal
 
 Language = Literal["nl", "en"]
@@ -76,6 +76,18 @@ def format_month(month: object, language: Language = "en", *, short: bool = Fals
     return format_date(day, "LLL y" if short else "LLLL y", locale=LOCALES[language])
 
 
+def format_moment(moment: dt.datetime, language: Language = "en") -> str:
+    """A date and time for a page header: ``30 november 2026, 14:05``.
+
+    Examples
+    --------
+    >>> format_moment(dt.datetime(2026, 11, 30, 14, 5), "nl")
+    '30 november 2026, 14:05'
+    """
+    check_language(language)
+    return format_datetime(moment, "d MMMM y, HH:mm", locale=LOCALES[language])
+
+
 def change_values(
     scale: str, estimate: float, low: float, high: float
 ) -> tuple[list[float], int, str]:
@@ -95,28 +107,48 @@ def change_values(
     return [100 * v for v in (estimate, low, high)], 1, "pp"
 
 
+def format_interval(scale: str, low: float, high: float, language: Language) -> str:
+    """An interval in the reports' notation: ``-25% tot -10%`` or ``+0,4 tot +3,8 pp``.
+
+    Examples
+    --------
+    >>> format_interval("ratio", 0.75, 0.9, "nl"), format_interval("difference", 0.004, 0.038, "en")
+    ('-25% tot -10%', '+0.4 to +3.8 pp')
+    """
+    to = {"nl": "tot", "en": "to"}[check_language(language)]
+    values, decimals, unit = change_values(scale, low, low, high)
+    lo_text, hi_text = (format_number(v, decimals, language, sign=True) for v in values[1:])
+    if unit == "%":
+        return f"{lo_text}% {to} {hi_text}%"
+    return f"{lo_text} {to} {hi_text} pp"
+
+
+def format_size(scale: str, estimate: float, language: Language, *, sign: bool = True) -> str:
+    """An effect alone in the reports' notation: ``-18%`` or ``+2,1 pp`` (``sign=False``: ``18%``).
+
+    Examples
+    --------
+    >>> format_size("ratio", 0.82, "nl"), format_size("difference", -0.021, "en", sign=False)
+    ('-18%', '2.1 pp')
+    """
+    (value, *_), decimals, unit = change_values(scale, estimate, estimate, estimate)
+    text = format_number(value if sign else abs(value), decimals, language, sign=sign)
+    return f"{text}%" if unit == "%" else f"{text} pp"
+
+
 def format_change(
     scale: str, estimate: float, low: float | None, high: float | None, language: Language
 ) -> str:
-    """``-18% (-25% tot -10%)`` or ``+2,1 pp (+0,4 tot +3,8)``: the effect with its interval.
+    """``-18% (-25% tot -10%)`` or ``+2,1 pp (+0,4 tot +3,8 pp)``: the effect with its interval.
 
     Examples
     --------
     >>> format_change("ratio", 0.82, 0.75, 0.9, "nl")
     '-18% (-25% tot -10%)'
     >>> format_change("difference", 0.021, 0.004, 0.038, "en")
-    '+2.1 pp (+0.4 to +3.8)'
+    '+2.1 pp (+0.4 to +3.8 pp)'
     """
-    to = {"nl": "tot", "en": "to"}[check_language(language)]
+    size = format_size(scale, estimate, language)
     if low is None or high is None:
-        values, decimals, unit = change_values(scale, estimate, estimate, estimate)
-        return _with_unit(format_number(values[0], decimals, language, sign=True), unit)
-    values, decimals, unit = change_values(scale, estimate, low, high)
-    est, lo, hi = (format_number(v, decimals, language, sign=True) for v in values)
-    if unit == "%":
-        return f"{est}% ({lo}% {to} {hi}%)"
-    return f"{est} pp ({lo} {to} {hi})"
-
-
-def _with_unit(number: str, unit: str) -> str:
-    return f"{number}%" if unit == "%" else f"{number} pp"
+        return size
+    return f"{size} ({format_interval(scale, low, high, language)})"
