@@ -173,11 +173,16 @@ def test_regions_run_on_a_running_dask_scheduler_by_address(project, config):
 
 
 def test_dutch_reports_speak_dutch(project, config):
-    region = two_pilots(config)[0]
-    config = use_regions(project, [region], language="nl")
-    assert pipeline.run_regions(config).outcomes[0].status == "ok"
+    region, flemish = two_pilots(config)
+    config = use_regions(project, [region, flemish], language="nl")
+    assert [o.status for o in pipeline.run_regions(config).outcomes] == ["ok", "ok"]
     text = html_text(config.reports_dir / region / "region_evaluation.nl.html")
-    assert "95%-interval" in text and ("daalden met" in text or "stegen met" in text)
+    assert "95%-interval" in text and ("daalde met" in text or "steeg met" in text)
+    assert "Samenvatting" in text and "Summary" not in text
+    for identifier in ("att_gt", "twfe", "synthetic_control", "single_start", "staggered"):
+        assert f">{identifier}" not in text and f" {identifier} " not in text, identifier
+    vlaams = html_text(config.reports_dir / flemish / "region_evaluation.nl.html")
+    assert ">patiënten met GMD</th>" in vlaams and "ingeschreven" not in vlaams
     # the frame and the tables too: header, footer, column headers, Dutch separators
     assert "Regio: <b>" in text and "gegevensperiode" in text and "Region: <b>" not in text
     assert "<summary>Herkomst</summary>" in text

@@ -16,11 +16,10 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from analysis import palette
+from analysis import plotting
 from analysis.evaluation.load import RegionData
 from analysis.ids import require_safe_id
 from analysis.methods.did import AttGtResult
-from analysis.reporting.escape import literal_figure_text
 from analysis.reporting.files import atomic_write_bytes
 from analysis.words import Words
 
@@ -35,11 +34,20 @@ def show(figure: Figure, *, alt: str, dpi: int = 96) -> None:
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
-    buffer = io.BytesIO()
-    literal_figure_text(figure)
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    display(Image(data=buffer.getvalue(), format="png", metadata={"alt": alt}))
+    display(Image(data=_png(figure, dpi), format="png", metadata={"alt": alt}))
     plt.close(figure)
+
+
+def _png(figure: Figure, dpi: int) -> bytes:
+    """The figure as PNG, every text drawn literally (tick labels made while drawing, too)."""
+    import matplotlib as mpl
+
+    buffer = io.BytesIO()
+    with mpl.rc_context(plotting.LITERAL_TEXT):
+        plotting.literal_figure_text(figure).savefig(
+            buffer, format="png", dpi=dpi, bbox_inches="tight"
+        )
+    return buffer.getvalue()
 
 
 def save_figure(figure: Figure, folder: Path | str, name: str, *, dpi: int = 150) -> Path:
@@ -57,10 +65,7 @@ def save_figure(figure: Figure, folder: Path | str, name: str, *, dpi: int = 150
     analysis.errors.WorkbenchError: figure name '../x' is not a safe id. Fix: ...
     """
     path = Path(folder) / f"{require_safe_id(name, what='figure name')}.png"
-    buffer = io.BytesIO()
-    literal_figure_text(figure)
-    figure.savefig(buffer, format="png", dpi=dpi, bbox_inches="tight")
-    return atomic_write_bytes(path, buffer.getvalue())
+    return atomic_write_bytes(path, _png(figure, dpi))
 
 
 def intervention_starts(data: RegionData) -> list[tuple[str, pd.Timestamp]]:
@@ -71,6 +76,7 @@ def intervention_starts(data: RegionData) -> list[tuple[str, pd.Timestamp]]:
     return [(str(code), pd.Timestamp(start)) for code, start in first.items()]
 
 
+@plotting.literal_text
 def plot_trends(data: RegionData, outcome: str, words: Words) -> tuple[Figure, str]:
     """Monthly mean of ``outcome`` per practice, pilot against comparison, every start marked.
 
@@ -83,17 +89,17 @@ def plot_trends(data: RegionData, outcome: str, words: Words) -> tuple[Figure, s
     fig = Figure(figsize=(8, 3.4))
     ax = fig.subplots()
     groups = (
-        (data.pilot_practices, words.text("chart.pilot_practices"), palette.PILOT),
-        (data.comparison_practices, words.text("chart.comparison_practices"), palette.COMPARISON),
+        (data.pilot_practices, words.text("chart.pilot_practices"), plotting.PILOT),
+        (data.comparison_practices, words.text("chart.comparison_practices"), plotting.COMPARISON),
     )
     for frame, name, colour in groups:
         if not frame.empty:
             series = frame.groupby("month")[outcome].mean()
             ax.plot(pd.to_datetime(series.index), series.to_numpy(), label=name, color=colour)
     starts = intervention_starts(data)
-    for (code, start), style in zip(starts, palette.START_STYLES * 2, strict=False):
+    for (code, start), style in zip(starts, plotting.START_STYLES * 2, strict=False):
         name = words.text("chart.start_of", intervention=words.intervention(code))
-        ax.axvline(start, color=palette.REFERENCE, linestyle=style, linewidth=1.2, label=name)
+        ax.axvline(start, color=plotting.REFERENCE, linestyle=style, linewidth=1.2, label=name)
     ax.set_title(indicator.title())
     ax.set_ylabel(indicator.unit)
     if outcome_is_share(words, outcome):
@@ -120,6 +126,7 @@ def _decimals(ax: object) -> int:
     return max(0, -math.floor(math.log10(step))) if step > 0 else 0
 
 
+@plotting.literal_text
 def plot_event_study(result: AttGtResult, outcome: str, words: Words) -> tuple[Figure, str]:
     """Effect per quarter since the start, in the report's language and units.
 

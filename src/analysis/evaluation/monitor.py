@@ -35,7 +35,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
-from analysis import palette
+from analysis import plotting
 from analysis.errors import WorkbenchError
 from analysis.methods.spc import (
     VARIATION_COLOURS,
@@ -521,6 +521,7 @@ def _charts(
     return run, xmr
 
 
+@plotting.literal_text
 def monitor_charts(
     series: pd.DataFrame,
     indicator: str,
@@ -586,8 +587,8 @@ def monitor_charts(
         if not in_baseline.all():
             _shade(ax, months[in_baseline], t["baseline"])
         _mark(ax, context, months, colour="0.45", style="--", labels=ax is ax_run, side="right")
-        _mark(ax, starts, months, colour=palette.REFERENCE, style="-.", labels=ax is ax_run)
-        _mark(ax, annotations, months, colour=palette.ACTION, style=":", labels=ax is ax_run)
+        _mark(ax, starts, months, colour=plotting.REFERENCE, style="-.", labels=ax is ax_run)
+        _mark(ax, annotations, months, colour=plotting.ACTION, style=":", labels=ax is ax_run)
     fmt = partial(_number, indicator, language=language)
     _draw_run(ax_run, run, t, fmt)
     _draw_xmr(ax_xmr, xmr, t, fmt)
@@ -644,9 +645,9 @@ def _draw_run(ax: Axes, run: RunChartResult, t: dict[str, str], fmt: Formatter) 
     if run.runs_signal and run.longest_run_limit is not None:
         long = (d["run_length"] > run.longest_run_limit).fillna(False).to_numpy(dtype=bool)
         ax.scatter(
-            d.index[long], d["value"][long], c=palette.CONCERN, s=16, zorder=3, label=t["long_run"]
+            d.index[long], d["value"][long], c=plotting.CONCERN, s=16, zorder=3, label=t["long_run"]
         )
-    colour, style = (palette.SIGNAL, "--") if run.signal else ("0.3", "-")
+    colour, style = (plotting.SIGNAL, "--") if run.signal else ("0.3", "-")
     label = f"{t['median']} {fmt(run.median)}"
     ax.axhline(run.median, color=colour, linestyle=style, linewidth=1.2, label=label)
     _legend(ax, t["run_title"])

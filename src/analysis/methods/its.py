@@ -18,7 +18,7 @@ import statsmodels.api as sm
 from matplotlib.figure import Figure
 from scipy import optimize
 
-from analysis import palette
+from analysis import plotting
 from analysis.methods._options import Autocorrelation, Family, require_choice
 from analysis.methods._results import Overall, add_ratio_columns, format_effects, normal_effects
 
@@ -161,6 +161,7 @@ class ItsResult:
         level = round(100 * (1 - self.alpha))
         return f"{head}\n\n{format_effects(self.effects, f'Effects ({level}% Wald CI)', digits)}"
 
+    @plotting.literal_text
     def plot(self, *, title: str | None = None, ylabel: str | None = None) -> Figure:
         """Observed points, fitted line and counterfactual, start of intervention marked.
 
@@ -175,11 +176,11 @@ class ItsResult:
         ax.scatter(cf["time"], cf["observed"], s=14, color="0.35", label="observed", zorder=3)
         post = cf["time"] >= self.start
         for part, label in ((~post, "fitted"), (post, None)):  # a gap marks the step
-            ax.plot(cf["time"][part], cf["fitted"][part], color=palette.ESTIMATE, label=label)
+            ax.plot(cf["time"][part], cf["fitted"][part], color=plotting.ESTIMATE, label=label)
         ax.plot(
             cf["time"][post],
             cf["counterfactual"][post],
-            color=palette.ESTIMATE,
+            color=plotting.ESTIMATE,
             linestyle="--",
             label="counterfactual (no intervention)",
         )

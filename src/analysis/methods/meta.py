@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from scipy import stats
 from statsmodels.stats.meta_analysis import combine_effects
 
-from analysis import palette
+from analysis import plotting
 from analysis.methods._options import MetaMethod, require_choice
 from analysis.methods._results import Overall, format_effects, normal_effects
 
@@ -360,6 +360,7 @@ def ratio_ticks(low: float, high: float, *, bins: int = 6) -> np.ndarray:
     return ticks[ticks > 0]
 
 
+@plotting.literal_text
 def _forest_plot(
     res: PoolResult,
     *,
@@ -382,7 +383,7 @@ def _forest_plot(
         0,
         tf(res.pi_low),
         tf(res.pi_high),
-        color=palette.ESTIMATE,
+        color=plotting.ESTIMATE,
         linewidth=1,
         linestyle="--",
         label=words.prediction_interval,
@@ -391,11 +392,11 @@ def _forest_plot(
     ax.fill(
         diamond_x,
         [0, 0.25, 0, -0.25],
-        color=palette.ESTIMATE,
+        color=plotting.ESTIMATE,
         zorder=3,
         label=words.pooled_estimate,
     )
-    ax.axvline(tf(0.0), color=palette.REFERENCE, linewidth=0.8)
+    ax.axvline(tf(0.0), color=plotting.REFERENCE, linewidth=0.8)
     ax.set_yticks([*rows, 0], [*eff["label"], words.pooled_row.format(method=res.method)])
     if exponentiate:
         ax.set_xscale("log")

@@ -28,7 +28,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from scipy import stats
 
-from analysis import palette
+from analysis import plotting
 from analysis.methods._options import Improvement
 
 Annotations = Sequence[tuple[Any, str]]
@@ -92,6 +92,7 @@ class RunChartResult:
             ]
         )
 
+    @plotting.literal_text
     def plot(
         self,
         *,
@@ -114,8 +115,8 @@ class RunChartResult:
             Plot title and y-axis label.
         """
         fig, ax, x = _new_chart(self.data, dates)
-        colour, style = (palette.SIGNAL, "--") if self.signal else ("0.3", "-")
-        ax.plot(x, self.data["value"], marker="o", color=palette.ESTIMATE, linewidth=1)
+        colour, style = (plotting.SIGNAL, "--") if self.signal else ("0.3", "-")
+        ax.plot(x, self.data["value"], marker="o", color=plotting.ESTIMATE, linewidth=1)
         ax.plot(
             x,
             self.data["median"],
@@ -281,6 +282,7 @@ class XmrChartResult:
             ]
         )
 
+    @plotting.literal_text
     def plot(
         self,
         *,
@@ -331,10 +333,10 @@ class XmrChartResult:
 #: Marker colour per variation type, as in Making Data Count charts.
 VARIATION_COLOURS = {
     "common_cause": "0.55",
-    "special_cause_improvement": palette.IMPROVEMENT,
-    "special_cause_concern": palette.CONCERN,
-    "special_cause_neutral_high": palette.NEUTRAL,
-    "special_cause_neutral_low": palette.NEUTRAL,
+    "special_cause_improvement": plotting.IMPROVEMENT,
+    "special_cause_concern": plotting.CONCERN,
+    "special_cause_neutral_high": plotting.NEUTRAL,
+    "special_cause_neutral_low": plotting.NEUTRAL,
 }
 
 

@@ -22,6 +22,7 @@ import pandas as pd
 from scipy import sparse
 from scipy.sparse.csgraph import connected_components
 
+from analysis import plotting
 from analysis.methods._results import EFFECT_COLUMNS, format_effects, normal_effects
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ class TwfeResult:
             )
         return "\n".join([*lines, "", format_effects(self.effects, title)])
 
+    @plotting.literal_text
     def plot(self, ax=None) -> Figure:
         """Event-study plot (or the single static estimate) with confidence intervals.
 

@@ -3,18 +3,16 @@
 Region names, action-log texts, intervention names and outcome words come
 from the user's files. Shown in a report they must read exactly as written:
 ``<script>`` is text, not a script; ``*`` and ``_`` are not emphasis; ``$`` is
-not mathematics (matplotlib's mathtext fails on ``$\\euro$``). Every value from
-the data passes through one of these functions on its way into a report; the
-HTML renderer sanitises the result once more (:mod:`analysis.reporting.html`).
+not mathematics. Every value from the data passes through one of these
+functions on its way into a Markdown or HTML report; the HTML renderer sanitises
+the result once more (:mod:`analysis.reporting.html`). Figures draw their texts
+literally through :mod:`analysis.plotting`.
 """
 
 from __future__ import annotations
 
 import html
 import re
-
-from matplotlib.figure import Figure
-from matplotlib.text import Text
 
 # CommonMark lets any ASCII punctuation be escaped with a backslash. Inline, these
 # characters start emphasis, code, links, strikethrough, tables or math; at the start of
@@ -47,14 +45,3 @@ def markdown_literal(value: object) -> str:
 def html_literal(value: object) -> str:
     """``value`` as HTML text (``<``, ``>``, ``&`` and quotes as entities)."""
     return html.escape(str(value), quote=True)
-
-
-def literal_figure_text(figure: Figure) -> Figure:
-    """Show every text of ``figure`` literally: no mathtext, so ``$`` is a dollar sign.
-
-    The library's figures hold words from the data (names, action-log texts);
-    called just before a figure is drawn for a report.
-    """
-    for text in figure.findobj(Text):
-        text.set_parse_math(False)
-    return figure

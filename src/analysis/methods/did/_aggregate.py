@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from analysis import plotting
 from analysis.methods._results import EFFECT_COLUMNS, Overall, format_effects, normal_effects
 from analysis.methods.did._inference import standard_errors
 from analysis.methods.did._plots import errorbars, figure_axes
@@ -68,6 +69,7 @@ class AggregateResult:
             )
         return "\n".join(lines)
 
+    @plotting.literal_text
     def plot(
         self,
         ax: Any = None,

@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from analysis import palette
+from analysis import plotting
 
 
 def figure_axes(ax: Any) -> tuple[Any, Any]:
@@ -31,7 +31,7 @@ def errorbars(
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     est = eff["estimate"].to_numpy(dtype=float)
     lo, hi = eff["ci_low"].to_numpy(dtype=float), eff["ci_high"].to_numpy(dtype=float)
-    pairs = ((~post, palette.REFERENCE, labels[0]), (post, palette.ESTIMATE, labels[1]))
+    pairs = ((~post, plotting.REFERENCE, labels[0]), (post, plotting.ESTIMATE, labels[1]))
     for mask, colour, label in pairs:
         if mask.any():
             ax.errorbar(
@@ -43,7 +43,7 @@ def errorbars(
                 capsize=3,
                 label=label,
             )
-    ax.axhline(0.0, color=palette.REFERENCE, linewidth=0.8, zorder=0)
+    ax.axhline(0.0, color=plotting.REFERENCE, linewidth=0.8, zorder=0)
     # below the axes: a legend never covers an estimate
     ax.legend(
         loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, fontsize="small", frameon=False

@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from analysis import plotting
 from analysis.methods._options import AggregateKind, require_choice
 from analysis.methods._results import format_effects, normal_effects
 from analysis.methods.did._aggregate import AggregateResult, aggregate_cells
@@ -111,6 +112,7 @@ class AttGtResult:
             ]
         )
 
+    @plotting.literal_text
     def plot(self) -> Any:
         """ATT(g,t) by period, one panel per cohort, with confidence bands.
 
