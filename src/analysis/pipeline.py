@@ -409,6 +409,7 @@ def refresh_index(config: StudyConfig) -> list[Path]:
             languages=languages,
             evaluation_notebook=config.notebook,
             names=dict(zip(table["region_id"], table["name"], strict=True)),
+            countries=dict(zip(table["region_id"], table["country"], strict=True)),
             pilots=region_interventions(config),
             data_quality=quality,
         ),
