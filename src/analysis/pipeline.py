@@ -5,7 +5,7 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,6 +17,7 @@ from rich.console import Console
 from analysis.config import StudyConfig
 from analysis.errors import WorkbenchError
 from analysis.ids import require_safe_id
+from analysis.notebooks import ParameterError, declared_parameters, require_declared
 from analysis.reporting.batch import (
     RegionJob,
     RegionOutcome,
@@ -164,13 +165,6 @@ def notebook_path(config: StudyConfig, name: str) -> Path:
     return path
 
 
-def notebook_parameters(path: Path) -> set[str]:
-    """Names the notebook declares in its cell tagged ``parameters`` (papermill's reading)."""
-    import papermill as pm
-
-    return set(pm.inspect_notebook(str(path)))
-
-
 def layout_of(config: StudyConfig) -> ReportLayout:
     """The layout of the study's reports folder."""
     return ReportLayout(config.reports_dir)
@@ -212,10 +206,23 @@ def plan_region_jobs(
     table: pd.DataFrame,
     data_hash: str,
     languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
 ) -> list[RegionJob]:
-    """One job per region and language for ``notebook``, with its parameters."""
+    """One job per region and language for ``notebook``, with its parameters.
+
+    ``parameters`` are values for the notebook's own parameters (``--param``):
+    names it declares and the workbench does not fill itself. They are part of
+    each job's parameters, so of its cache key and its provenance.
+
+    Raises
+    ------
+    ParameterError
+        A given parameter the notebook does not declare, or one the workbench fills.
+    """
     source = notebook_path(config, notebook)
-    declared = notebook_parameters(source)
+    given = dict(parameters or {})
+    declared = list(declared_parameters(source))
+    require_declared(given, declared, source.stem)
     layout = layout_of(config)
     rows = table.set_index("region_id")
     now = datetime.now()
@@ -246,7 +253,7 @@ def plan_region_jobs(
                 Words(language).moment(now),  # type: ignore[arg-type]
                 language,
             )
-            jobs.append(_job(config, source, declared, rid, offered, header, data_hash))
+            jobs.append(_job(config, source, declared, rid, offered, given, header, data_hash))
     return jobs
 
 
@@ -270,19 +277,30 @@ def report_undeclared(notebook: Path, names: Sequence[str]) -> None:
 def _job(
     config: StudyConfig,
     source: Path,
-    declared: set[str],
+    declared: Sequence[str],
     region_id: str,
     offered: dict[str, object],
+    given: Mapping[str, object],
     header: ReportHeader,
     data_hash: str,
 ) -> RegionJob:
-    """A job with the offered parameters the notebook declares, its provenance and outputs.
+    """A job: the offered parameters the notebook declares, the given ones, provenance.
 
     Offered parameters the notebook does not declare are reported once (a
     notebook without ``disclosure_threshold`` cannot suppress small counts).
+    ``given`` may not name an offered parameter: the workbench fills those from
+    ``workbench.toml`` and the options, and the report's header says so.
     """
-    report_undeclared(source, sorted(set(offered) - declared))
-    parameters = {k: v for k, v in offered.items() if k in declared}
+    taken = [name for name in given if name in offered]
+    if taken:
+        free = [name for name in declared if name not in offered]
+        raise ParameterError(
+            f"{source.stem}: the workbench sets '{taken[0]}' in every run (from workbench.toml, "
+            "--regions or --language). Fix: change it there; --param sets the notebook's other "
+            f"parameters: {', '.join(free) or 'it has none'}"
+        )
+    report_undeclared(source, sorted(set(offered) - set(declared)))
+    parameters = {k: v for k, v in offered.items() if k in declared} | dict(given)
     return RegionJob(
         region_id=region_id,
         notebook=source,
@@ -308,7 +326,7 @@ def plan_synthesis_jobs(
             "processed": processed_data_hash(config),
         }
     )
-    declared = notebook_parameters(source)
+    declared = list(declared_parameters(source))
     now = datetime.now()
     jobs = []
     for language in languages or config.languages:
@@ -329,7 +347,7 @@ def plan_synthesis_jobs(
             words.moment(now),
             language,
         )
-        jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, header, data_hash))
+        jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, {}, header, data_hash))
     return jobs
 
 
@@ -391,6 +409,7 @@ def refresh_index(config: StudyConfig) -> list[Path]:
             languages=languages,
             evaluation_notebook=config.notebook,
             names=dict(zip(table["region_id"], table["name"], strict=True)),
+            countries=dict(zip(table["region_id"], table["country"], strict=True)),
             pilots=region_interventions(config),
             data_quality=quality,
         ),
@@ -398,13 +417,17 @@ def refresh_index(config: StudyConfig) -> list[Path]:
 
 
 def _plan(
-    config: StudyConfig, notebook: str, languages: Sequence[str] | None
+    config: StudyConfig,
+    notebook: str,
+    languages: Sequence[str] | None,
+    parameters: Mapping[str, object] | None = None,
 ) -> tuple[pd.DataFrame, list[RegionJob]]:
     """The regions table and one job of ``notebook`` per selected region and language."""
     data_hash = processed_data_hash(config)  # first: says clearly when nothing was ingested
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
-    return table, plan_region_jobs(config, region_ids, notebook, table, data_hash, languages)
+    jobs = plan_region_jobs(config, region_ids, notebook, table, data_hash, languages, parameters)
+    return table, jobs
 
 
 def run_regions(
@@ -412,11 +435,15 @@ def run_regions(
     *,
     notebook: str | None = None,
     languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
     scheduler: str | None = None,
     force: bool = False,
     only_failed: bool = False,
 ) -> BatchResult:
     """``workbench run``: a notebook once per selected region and language, then the index.
+
+    Everything is planned (and every mistake refused) before the reports folder
+    is touched.
 
     Parameters
     ----------
@@ -426,9 +453,12 @@ def run_regions(
         The notebook to run (default: the study's evaluation notebook).
     languages
         Report languages to build (default: the study's languages).
+    parameters
+        Values of the notebook's own parameters (``--param NAME=VALUE``); a name
+        the notebook does not declare, or one the workbench fills, is refused.
     """
+    _, jobs = _plan(config, notebook or config.notebook, languages, parameters)
     layout_of(config).prepare()
-    _, jobs = _plan(config, notebook or config.notebook, languages)
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
     )
