@@ -9,6 +9,7 @@ from typing import Literal
 
 import pandas as pd
 
+from analysis.data.survey import read_survey
 from analysis.errors import WorkbenchError
 
 Design = Literal["staggered", "single_start", "descriptive"]
@@ -33,6 +34,9 @@ class RegionData:
         The ingest's data-quality report (``data_quality.json``).
     dropped_practices
         Practices left out because they were not observed in every month.
+    survey
+        The GP survey aggregated to practice and wave (``survey_practice_wave.parquet``)
+        for the practices of ``panel``; empty when no survey was delivered.
     """
 
     region: pd.Series
@@ -41,6 +45,7 @@ class RegionData:
     events: pd.DataFrame
     quality: dict = field(default_factory=dict)
     dropped_practices: tuple[str, ...] = ()
+    survey: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def region_id(self) -> str:
@@ -62,6 +67,10 @@ class RegionData:
     def start_months(self) -> list[pd.Timestamp]:
         """Distinct first-treatment months of the pilot practices."""
         return sorted(self.pilot_practices["first_treated_month"].dropna().unique())
+
+    def observed(self, outcomes: list[str]) -> list[str]:
+        """The ``outcomes`` that are panel columns with at least one value (for trend charts)."""
+        return [o for o in outcomes if o in self.panel.columns and self.panel[o].notna().any()]
 
     @property
     def design(self) -> Design:
@@ -124,6 +133,10 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     panel, dropped = _balanced(panel)
     interventions = _read(processed_dir, "interventions.parquet")
     events = _read(processed_dir, "events.parquet")
+    survey = read_survey(processed_dir)
+    if not survey.empty:
+        practices = set(panel["practice_id"])
+        survey = survey[survey["practice_id"].isin(practices)].reset_index(drop=True)
     quality_path = processed_dir / "data_quality.json"
     quality = json.loads(quality_path.read_text()) if quality_path.is_file() else {}
     return RegionData(
@@ -133,4 +146,5 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
         events=events[events["region_id"] == region_id].reset_index(drop=True),
         quality=quality,
         dropped_practices=dropped,
+        survey=survey,
     )
