@@ -5,9 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+import scipy.optimize._slsqplib
 from matplotlib.figure import Figure
+from scipy import optimize
+from scipy.optimize._slsqplib import nnls as scipy_nnls_kernel
 
-from analysis.methods.synth import PlaceboResult, simplex_least_squares, synthetic_control
+from analysis.methods.synth import PlaceboResult, _weights, simplex_least_squares, synthetic_control
 from analysis.methods.synth._weights import _Problem
 
 YEARS = np.arange(2000, 2024)
@@ -151,6 +154,26 @@ def test_donor_pool_can_be_restricted():
     donors = [f"region{i:02d}" for i in range(6)]
     res = _fit(_factor_panel(), donors=donors)
     assert set(res.weights.index) == set(donors)
+
+
+def test_synthetic_path_is_the_weighted_outcomes_of_the_donors():
+    data = _factor_panel(4).sample(frac=1.0, random_state=0)  # units in no particular order
+    donors = ["region05", "region01", "region09", "region03", "region00", "region07"]
+    res = _fit(data, donors=donors, predictors=["gp_fte"], outcome_lags=[2004, 2010])
+    panel = data.pivot(index="year", columns="region", values="referrals")
+    expected = panel[res.weights.index].to_numpy() @ res.weights.to_numpy()
+    np.testing.assert_allclose(res.synthetic.to_numpy(), expected, rtol=1e-12)
+    np.testing.assert_allclose(res.treated.to_numpy(), panel["pilot"].to_numpy())
+    gap = (panel["pilot"] - expected).loc[: START - 1]
+    assert res.pre_mspe == pytest.approx(float(np.mean(gap**2)))
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")  # pandas, on the standard deviation
+def test_non_finite_predictors_are_an_error():
+    data = _factor_panel()
+    data.loc[data["region"] == "region03", "gp_fte"] = np.inf
+    with pytest.raises(ValueError, match="must be finite"):
+        _fit(data, predictors=["gp_fte"])
 
 
 def test_summary_and_plots():
@@ -390,6 +413,88 @@ def test_warm_started_weights_are_the_fresh_solution(inside_hull):
         assert problem.hull.warm_solves == 0
     else:
         assert problem.hull.warm_solves > 200
+
+
+def _public_nnls_weights(discrepancy: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """Simplex weights from one call of the public scipy.optimize.nnls, unscaled."""
+    a = np.vstack([np.sqrt(v)[:, None] * discrepancy, np.ones(discrepancy.shape[1])])
+    u, _ = optimize.nnls(a, np.eye(len(a))[-1], maxiter=50 * a.shape[1])
+    return u / u.sum()
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_warm_started_weights_follow_support_changes(seed):
+    """A random walk of V with steps that often change the support: every solve is SciPy's."""
+    problem = _nested_problem(seed, inside_hull=False)
+    rng = np.random.default_rng(seed)
+    log_v, support, changes = np.zeros(5), (), 0
+    for _ in range(200):
+        log_v = log_v + rng.normal(0, 0.5, size=5)
+        v = np.exp(log_v)
+        w = problem.weights(v)
+        np.testing.assert_allclose(w, _public_nnls_weights(problem.hull.discrepancy, v), atol=1e-9)
+        changes += tuple(np.flatnonzero(w)) != support
+        support = tuple(np.flatnonzero(w))
+    assert changes >= 10
+    assert problem.hull.warm_solves >= 100  # the others: support changes, solved by NNLS
+
+
+def _nnls_problems() -> list[tuple[np.ndarray, np.ndarray]]:
+    """NNLS problems of the hull kind, ``[M; 1'] u = e``, outside and inside the hull."""
+    problems = []
+    for seed in range(10):
+        problem = _nested_problem(seed, inside_hull=seed % 2 == 1)
+        v = np.exp(np.random.default_rng(seed).normal(0, 2.0, size=5))
+        a = np.vstack([np.sqrt(v)[:, None] * problem.hull.discrepancy, np.ones(12)])
+        problems.append((a, np.eye(6)[-1]))
+    return problems
+
+
+def test_nnls_solver_gives_scipys_public_solutions():
+    solver = _weights._nnls_solver()
+    for a, b in _nnls_problems():
+        expected, _ = optimize.nnls(a, b, maxiter=600)
+        np.testing.assert_array_equal(solver(a.copy(), b.copy(), 600), expected)
+
+
+def _wrong_result(a, b, maxiter):
+    return np.zeros(a.shape[1]), 0.0, 1
+
+
+def _changed_signature(a, b):
+    raise AssertionError("not reached: the call fails first")
+
+
+def _overwrites_its_input(a, b, maxiter):
+    x, rnorm, info = scipy_nnls_kernel(a, b, maxiter)
+    a[:] = 0.0
+    return x, rnorm, info
+
+
+@pytest.mark.parametrize("kernel", [_wrong_result, _changed_signature, _overwrites_its_input, None])
+def test_nnls_solver_falls_back_to_the_public_function(monkeypatch, kernel):
+    """A SciPy whose private NNLS kernel differs (or is gone) is used through its public API."""
+    calls = []
+
+    def recorded(*args):
+        calls.append(args)
+        return kernel(*args)
+
+    if kernel is None:
+        monkeypatch.delattr(scipy.optimize._slsqplib, "nnls")
+    else:
+        monkeypatch.setattr(scipy.optimize._slsqplib, "nnls", recorded)
+    _weights._nnls_solver.cache_clear()
+    try:
+        solver = _weights._nnls_solver()
+        checked = len(calls)
+        for a, b in _nnls_problems():
+            expected, _ = optimize.nnls(a, b, maxiter=600)
+            np.testing.assert_array_equal(solver(a, b, 600), expected)
+        assert len(calls) == checked  # the kernel is not called after the check
+    finally:
+        monkeypatch.undo()
+        _weights._nnls_solver.cache_clear()
 
 
 # --- inference: restricted placebo test and placebo in time ------------------------------

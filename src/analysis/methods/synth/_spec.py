@@ -10,6 +10,7 @@ the predictor values, so that placebo refits reuse them.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeAlias
@@ -74,6 +75,15 @@ class Spec:
     def nested(self) -> bool:
         """True when weights match predictors under a V (else: the outcome path)."""
         return len(self.predictors) > 0
+
+    @functools.cached_property
+    def scaled_predictors(self) -> pd.DataFrame:
+        """Predictors divided by their standard deviation across the pool's units (as R Synth).
+
+        Computed once: every fit of a placebo test uses it.
+        """
+        sd = self.predictors.std(axis=1).replace(0.0, 1.0)
+        return self.predictors.div(sd, axis=0)
 
 
 def normalise_predictors(

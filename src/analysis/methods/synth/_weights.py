@@ -25,6 +25,17 @@ support, a tie, or an exact fit of the predictors (where every donor ties and
 NNLS picks a vertex) goes to NNLS. Results are those of NNLS alone, to
 rounding (``benchmarks/synth_v_search.py`` measures both).
 
+The Prop 99 placebo test solves about 64,000 of these problems, some 35,000
+of them with NNLS, so their cost is mostly call overhead: NNLS is SciPy's
+compiled kernel called without the public function's argument checks (when
+it gives that function's solutions, see ``_nnls_solver``), and small
+vectors are reduced in Python rather than by NumPy reductions, with the same
+results bit for bit. Continuing Lawson-Hanson's active-set method from the
+last solution when the support changed was tried and left out: its steps in
+Python cost more than NNLS from scratch in compiled code, and its rounding
+(another QR than NNLS's) moves where some searches end
+(``benchmarks/synth_v_search.py``).
+
 Outer problem. V is chosen to minimise the outcome MSPE over the
 optimisation window (R ``Synth``'s ``loss.v``). The loss is piecewise smooth
 and has many local minima, so the search (as R ``Synth`` and Stata
@@ -45,8 +56,11 @@ optimum for 25 of the 39 Prop 99 units (``benchmarks/synth_v_search.py``).
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+import functools
+import math
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
+from typing import TypeAlias
 
 import numpy as np
 import pandas as pd
@@ -127,7 +141,7 @@ def simplex_least_squares(target: np.ndarray, donors: np.ndarray) -> np.ndarray:
     hull = _WarmHull(donors - target[:, None])
     u = hull.solve(hull.scaled_root(np.ones(len(target))))
     w = np.zeros(donors.shape[1])
-    w[hull.support] = u / u.sum()
+    w[hull.support] = u / hull.total
     return w
 
 
@@ -148,28 +162,46 @@ class _WarmHull:
     returns. Otherwise (the support changed; a donor off the support ties; an
     exact fit of the predictors, where every donor ties) NNLS solves the
     problem from scratch and its support is kept for the next V.
+
+    The search solves tens of thousands of these small problems, so the code
+    avoids NumPy calls on a few numbers where a Python one computes the same
+    (a NumPy reduction costs about 2 us) and makes the support's matrices only
+    when a warm start needs them.
     """
 
     def __init__(self, discrepancy: np.ndarray) -> None:
+        if not np.isfinite(discrepancy).all():
+            raise ValueError("the predictors of a synthetic control must be finite")
         self.discrepancy = discrepancy
         self.row_max = np.abs(discrepancy).max(axis=1)
         k, n = discrepancy.shape
         self.rhs = np.zeros(k + 1)
         self.rhs[-1] = 1.0
         self._cold_system = np.ones((k + 1, n))
+        self._nnls = _nnls_solver()
+        self._nnls_iterations = 50 * n
         self._may_warm_start = False
+        self.total = 1.0  # s = 1'u of the last solution
         self.warm_solves = 0  # solutions certified on the last support, without NNLS
-        self._positive = np.zeros(n, dtype=bool)
-        self._keep_support(np.arange(0))
+        self._keep_support(np.zeros(n, dtype=bool), b"")
+        self._rows_support: np.ndarray | None = None  # the support of support_rows
 
     def scaled_root(self, v: np.ndarray) -> np.ndarray:
-        """``sqrt(v)`` scaled so that the largest entry of ``M`` is 1 (w does not change)."""
+        """``sqrt(v)`` scaled so that the largest entry of ``M`` is 1 (w does not change).
+
+        A V of zeros, or with a NaN (as NumPy's maximum propagates it), gives
+        equal weights; an infinite V is an error.
+        """
         root = np.sqrt(v)
-        largest = (root * self.row_max).max()
-        return root / largest if largest > 0 else np.ones(len(v))
+        scaled = (root * self.row_max).tolist()
+        total = sum(scaled)
+        if total == math.inf:
+            raise ValueError(f"V must be finite, not {v}")
+        largest = max(scaled)
+        return root / largest if largest > 0 and not math.isnan(total) else np.ones(len(v))
 
     def solve(self, root: np.ndarray) -> np.ndarray:
-        """NNLS solution ``u`` on ``self.support`` (``w = u / sum(u)``) for the scaled root."""
+        """NNLS solution ``u`` on ``self.support`` (``w = u / self.total``) for the scaled root."""
         if self._may_warm_start:
             u = self._warm(root)
             if u is not None:
@@ -179,6 +211,8 @@ class _WarmHull:
 
     def support_system(self, root: np.ndarray) -> np.ndarray:
         """``[M_S; 1']``: the support's columns of the NNLS matrix (Fortran order, for LAPACK)."""
+        if self._rows_support is not self.support:
+            self._make_support_rows()
         system = self._system
         np.multiply(root[:, None], self.support_rows, out=system[:-1])
         return system
@@ -186,35 +220,119 @@ class _WarmHull:
     def _warm(self, root: np.ndarray) -> np.ndarray | None:
         _, x, info = lapack.dgels(self.support_system(root), self.rhs)
         u = x[: len(self.support)]
-        total = u.sum()
-        # s = 1'u lies in (0, 1]; s = 1 is an exact fit of the predictors
-        if info != 0 or not (u.min() > 0 and total < 1 - _KKT_TOLERANCE):
+        if info != 0 or min(u.tolist()) <= 0:
             return None
-        dual = (1 - total) - self.discrepancy.T @ (root * root * (self.support_rows @ u))
-        on_support = dual[self.support]
-        if on_support.min() < -_KKT_TOLERANCE or on_support.max() > _KKT_TOLERANCE:
+        total = _sum(u)
+        if total >= 1 - _KKT_TOLERANCE:
+            return None  # s = 1: an exact fit of the predictors, where NNLS picks a vertex
+        # the dual A'(b - A u) is (1 - s) - D' diag(r²) D_S u
+        balance = 1 - total
+        fitted = (root * root) * self.support_rows.dot(u)
+        on_support = fitted.dot(self.support_rows).tolist()
+        if max(on_support) - balance > _KKT_TOLERANCE or balance - min(on_support) > _KKT_TOLERANCE:
             return None
-        dual[self.support] = -1.0
-        if dual.max() >= -_KKT_TOLERANCE:
-            return None  # a donor off the support ties: the weights may not be unique
+        off_support = fitted.dot(self._off_rows).tolist()
+        if off_support and min(off_support) <= balance + _KKT_TOLERANCE:
+            return None  # a donor off the support enters or ties: the weights may not be unique
+        self.total = total
         return u
 
     def _cold(self, root: np.ndarray) -> np.ndarray:
         a = self._cold_system
         np.multiply(root[:, None], self.discrepancy, out=a[:-1])
-        u, _ = optimize.nnls(a, self.rhs, maxiter=50 * a.shape[1])
+        u = self._nnls(a, self.rhs, self._nnls_iterations)
         positive = u > 0
-        if not np.array_equal(positive, self._positive):
-            self._keep_support(np.flatnonzero(positive))
-            self._positive = positive
-        u = u[self.support]
-        self._may_warm_start = u.sum() < 1 - _KKT_TOLERANCE
+        key = positive.tobytes()
+        if key != self._support_key:
+            self._keep_support(positive, key)
+        u = u[positive]
+        self.total = _sum(u)
+        self._may_warm_start = self.total < 1 - _KKT_TOLERANCE
         return u
 
-    def _keep_support(self, support: np.ndarray) -> None:
-        self.support = support
-        self.support_rows = self.discrepancy[:, support]
-        self._system = np.ones((self.discrepancy.shape[0] + 1, len(support)), order="F")
+    def _keep_support(self, positive: np.ndarray, key: bytes) -> None:
+        self._positive, self._support_key = positive, key
+        self.support = np.flatnonzero(positive)
+
+    def _make_support_rows(self) -> None:
+        """The support's columns (and the others) of the discrepancy, for a warm start."""
+        self.support_rows = self.discrepancy[:, self.support]
+        self._off_rows = self.discrepancy[:, ~self._positive]
+        self._system = np.ones((len(self.rhs), len(self.support)), order="F")
+        self._rows_support = self.support
+
+
+def _sum(u: np.ndarray) -> float:
+    """``u.sum()`` bit for bit, for the few entries of a support, without a NumPy reduction.
+
+    NumPy adds fewer than 8 numbers one after the other, as Python's ``sum``,
+    and 8 pairwise.
+    """
+    n = len(u)
+    if n < 8:
+        return sum(u.tolist())
+    if n == 8:
+        a = u.tolist()
+        return ((a[0] + a[1]) + (a[2] + a[3])) + ((a[4] + a[5]) + (a[6] + a[7]))
+    return float(u.sum())
+
+
+NnlsSolver: TypeAlias = Callable[[np.ndarray, np.ndarray, int], np.ndarray]
+
+
+@functools.cache
+def _nnls_solver() -> NnlsSolver:
+    """``(A, b, maxiter) -> x``: SciPy's NNLS kernel when it is the public function, else that.
+
+    :func:`scipy.optimize.nnls` checks and converts its arguments
+    (``asarray_chkfinite``) and passes through a deprecation wrapper: a tenth
+    of the time of the Prop 99 placebo test, whose searches solve some 35,000
+    problems with NNLS. Its kernel ``scipy.optimize._slsqplib.nnls(A, b,
+    maxiter) -> (x, rnorm, info)`` is private and may change or go with a
+    SciPy release, so it is used only when it exists and gives exactly the
+    public function's solutions, leaving its arguments alone, on test problems
+    (checked once, on first use). The arguments here are float64, C-ordered
+    and finite (``_WarmHull`` checks them), as the public function makes them.
+    """
+
+    def public(a: np.ndarray, b: np.ndarray, maxiter: int) -> np.ndarray:
+        return optimize.nnls(a, b, maxiter=maxiter)[0]
+
+    try:
+        from scipy.optimize._slsqplib import nnls as kernel
+    except ImportError:
+        return public
+
+    def private(a: np.ndarray, b: np.ndarray, maxiter: int) -> np.ndarray:
+        x, _, info = kernel(a, b, maxiter)
+        if info == 3:  # as the public function
+            raise RuntimeError("Maximum number of iterations reached.")
+        return x
+
+    return private if _same_solutions(private, public) else public
+
+
+def _same_solutions(solver: NnlsSolver, reference: NnlsSolver) -> bool:
+    """True when ``solver`` gives ``reference``'s solutions, bit for bit, on two hull problems.
+
+    The problems are of the kind solved here, ``[M; 1'] u = e``: a target
+    outside its donors' hull (three donors in the solution) and one inside
+    (an exact fit, where NNLS picks a vertex).
+    """
+    rng = np.random.default_rng(0)
+    donors = rng.normal(size=(4, 9))
+    for target in (donors.mean(axis=1) + 0.5, donors @ rng.dirichlet(np.ones(9))):
+        a = np.vstack([donors - target[:, None], np.ones(9)])
+        b = np.eye(5)[-1]
+        kept = a.copy(), b.copy()
+        try:
+            x = solver(a, b, 450)
+        except Exception:  # whatever fails, the public function is used
+            return False
+        unchanged = np.array_equal(a, kept[0]) and np.array_equal(b, kept[1])
+        if not (unchanged and np.array_equal(x, reference(a, b, 450))):
+            return False
+    return True
 
 
 class _Problem:
@@ -229,16 +347,33 @@ class _Problem:
         self.z1, self.z0 = z1, z0
         self.evaluations = 0
         self.best_loss = np.inf
-        self.best_v = np.full(len(x1), 1 / len(x1))
-        self.best_weights = np.zeros(x0.shape[1])
+        # V, support and weights on it at the lowest loss, made into best_v and best_weights
+        # only when asked for (a search meets a lower loss some 300 times)
+        self._best: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._support_z0 = z0[:, :0]
         self._losses: dict[bytes, float] = {}  # Powell evaluates some points twice
+
+    @property
+    def best_v(self) -> np.ndarray:
+        """V (summing to 1) at the lowest loss met; equal weights before any."""
+        if self._best is None:
+            k = len(self.hull.row_max)
+            return np.full(k, 1 / k)
+        return _normalised(self._best[0])
+
+    @property
+    def best_weights(self) -> np.ndarray:
+        """Donor weights at the lowest loss met; zeros before any."""
+        weights = np.zeros(self.z0.shape[1])
+        if self._best is not None:
+            weights[self._best[1]] = self._best[2]
+        return weights
 
     def weights(self, v: np.ndarray) -> np.ndarray:
         """Donor weights for V (one inner problem)."""
         u = self._evaluate(v)[2]
         w = np.zeros(self.z0.shape[1])
-        w[self.hull.support] = u / u.sum()
+        w[self.hull.support] = u / self.hull.total
         return w
 
     def loss_abs(self, theta: np.ndarray) -> float:
@@ -265,12 +400,11 @@ class _Problem:
         u = hull.solve(root)
         if hull.support is not support:
             self._support_z0 = self.z0[:, hull.support]
-        resid = self.z1 - self._support_z0 @ (u / u.sum())
-        loss = float(resid @ resid) / len(resid)
+        w = u / hull.total
+        resid = self.z1 - self._support_z0.dot(w)
+        loss = float(resid.dot(resid)) / len(resid)
         if loss < self.best_loss:
-            self.best_loss, self.best_v = loss, _normalised(v)
-            self.best_weights = np.zeros(self.z0.shape[1])
-            self.best_weights[hull.support] = u / u.sum()
+            self.best_loss, self._best = loss, (v, hull.support, w)
         return loss, resid, u, root
 
 
@@ -308,35 +442,38 @@ def _v_abs(theta: np.ndarray) -> np.ndarray:
     return _normalised(np.abs(theta))
 
 
-def scaled_predictors(spec: Spec) -> pd.DataFrame:
-    """Predictors divided by their standard deviation across the pool's units (as R Synth)."""
-    x = spec.predictors
-    sd = x.std(axis=1).replace(0.0, 1.0)
-    return x.div(sd, axis=0)
-
-
 def fit_unit(spec: Spec, treated: Hashable, donors: Sequence[Hashable]) -> Fit:
     """Synthetic control of ``treated`` from ``donors`` under the specification."""
     donors = list(donors)
-    y1, y0 = spec.outcome[treated], spec.outcome[donors]
+    # NumPy arrays from the units' positions: pandas selections by label cost about 5 ms
+    # per fit, 6% of a placebo test. Memory layouts are those the pandas selections gave
+    # (outcomes by row, predictors by column), so results are the same bit for bit.
+    at = spec.outcome.columns.get_indexer([treated, *donors])
+    if (at < 0).any():
+        unknown = [u for u, i in zip([treated, *donors], at, strict=True) if i < 0]
+        raise KeyError(f"units not in the pool: {unknown}")
+    y = spec.outcome.to_numpy().take(at, axis=1)
+    y1, y0 = y[:, 0], np.ascontiguousarray(y[:, 1:])
     window = spec.window
-    z1, z0 = y1[window].to_numpy(), y0[window].to_numpy()
+    z = y[window]
+    z1, z0 = z[:, 0], np.ascontiguousarray(z[:, 1:])
     v_series, search = None, None
     if spec.nested:
-        x = scaled_predictors(spec)
-        problem = _Problem(x[treated].to_numpy(), x[donors].to_numpy(), z1, z0)
-        v, search = _choose_v(spec, problem, x, treated, donors)
+        x = np.asfortranarray(spec.scaled_predictors.to_numpy().take(at, axis=1))
+        problem = _Problem(x[:, 0], np.asfortranarray(x[:, 1:]), z1, z0)
+        v, search = _choose_v(spec, problem, x, z)
         w = problem.weights(v) if search is None else problem.best_weights
         v_series = pd.Series(v, index=spec.predictors.index, name="v")
     else:
         w = simplex_least_squares(z1, z0)
-    synthetic = (y0 @ w).rename("synthetic")
-    gap = (y1 - synthetic).rename("gap")
+    synthetic = y0 @ w
+    gap = y1 - synthetic
     loss_v = float(np.mean(gap[window] ** 2))
+    time = spec.outcome.index
     return Fit(
         weights=pd.Series(w, index=pd.Index(donors, name="donor"), name="weight"),
-        synthetic=synthetic,
-        gap=gap,
+        synthetic=pd.Series(synthetic, index=time, name="synthetic"),
+        gap=pd.Series(gap, index=time, name="gap"),
         pre_rmspe=float(np.sqrt(loss_v)),
         post_rmspe=float(np.sqrt(np.mean(gap[~spec.pre] ** 2))),
         loss_v=loss_v,
@@ -346,32 +483,36 @@ def fit_unit(spec: Spec, treated: Hashable, donors: Sequence[Hashable]) -> Fit:
 
 
 def _choose_v(
-    spec: Spec, problem: _Problem, x: pd.DataFrame, treated: Hashable, donors: list[Hashable]
+    spec: Spec, problem: _Problem, x: np.ndarray, z: np.ndarray
 ) -> tuple[np.ndarray, VSearch | None]:
+    """V for the treated unit of ``x`` and ``z`` (first column; predictors and window outcomes)."""
     k = len(x)
     if spec.v is not None:
         return spec.v, None
     if k == 1:
         return np.ones(1), None  # one predictor: V = 1 (as R Synth)
     starts = {"equal": np.full(k, 1 / k)}
-    regression = _regression_start(x[[treated, *donors]].to_numpy(), spec, [treated, *donors])
+    regression = _regression_start(x, z)
     if regression is not None:
         starts["regression"] = regression
     screened = {
         name: _powell(problem, v0, _SCREEN_EVALS, _SCREEN_TOLERANCES) for name, v0 in starts.items()
     }
     best = min(screened, key=lambda name: (screened[name][1], choices(VStart).index(name)))
-    losses = pd.Series({name: loss for name, (_, loss) in screened.items()}, name="loss_v")
+    losses = pd.Series([loss for _, loss in screened.values()], index=list(screened), name="loss_v")
     _polish(problem, screened[best][0])
     return problem.best_v, VSearch(best, losses, problem.evaluations)
 
 
-def _regression_start(x: np.ndarray, spec: Spec, units: list[Hashable]) -> np.ndarray | None:
-    """R Synth's second start: diag(B B') of the regression of window outcomes on predictors."""
+def _regression_start(x: np.ndarray, z: np.ndarray) -> np.ndarray | None:
+    """R Synth's second start: diag(B B') of the regression of window outcomes on predictors.
+
+    ``x`` holds the scaled predictors (predictor x unit), ``z`` the window's
+    outcomes (time x unit), of the treated unit and the donors.
+    """
     design = np.column_stack([np.ones(x.shape[1]), x.T])
     if np.linalg.matrix_rank(design) < design.shape[1]:
         return None
-    z = spec.outcome.loc[spec.window, units].to_numpy()
     beta = np.linalg.solve(design.T @ design, design.T @ z.T)[1:]
     v = np.einsum("ij,ij->i", beta, beta)
     if not np.isfinite(v).all() or v.sum() <= 0:
@@ -403,4 +544,4 @@ def _polish(problem: _Problem, v: np.ndarray) -> None:
     )
 
 
-__all__ = ["Fit", "VSearch", "fit_unit", "scaled_predictors", "simplex_least_squares"]
+__all__ = ["Fit", "VSearch", "fit_unit", "simplex_least_squares"]
