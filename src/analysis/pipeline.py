@@ -5,9 +5,9 @@ The command line (:mod:`analysis.cli`) is a thin layer over these functions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -28,7 +28,13 @@ from analysis.reporting.batch import (
 from analysis.reporting.files import atomic_write_json, read_json
 from analysis.reporting.html import ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
-from analysis.reporting.layout import RESERVED_IDS, SYNTHESIS_ID, ReportLayout
+from analysis.reporting.layout import (
+    EDITION_SIGNALS,
+    RESERVED_IDS,
+    SYNTHESIS_ID,
+    ReportLayout,
+    edition_month,
+)
 from analysis.reporting.progress import BatchProgress
 from analysis.reporting.provenance import (
     git_commit,
@@ -41,6 +47,11 @@ from analysis.reporting.quality_page import write_quality_pages
 from analysis.words import Words
 
 INGEST_RECORD = ".ingest.json"
+#: Parameters offered to every region notebook that only the monitor needs: a notebook
+#: without them is not told so.
+MONITOR_PARAMETERS = ("indicators", "targets", "as_of", "previous_edition")
+#: The processed tables the synthesis reads besides the regions' results.
+SYNTHESIS_TABLES = ("regions.parquet", "interventions.parquet")
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -199,9 +210,11 @@ def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[s
     }
 
 
-def _period(row: pd.Series, language: str) -> str:
+def _period(row: pd.Series, language: str, edition: str | None = None) -> str:
+    """The report's data period; an edition's ends at its month."""
     words = Words(language)  # type: ignore[arg-type]
-    first, last = (words.month(row[k], short=True) for k in ("first_month", "last_month"))
+    end = pd.Timestamp(f"{edition}-01") if edition else row["last_month"]
+    first, last = (words.month(m, short=True) for m in (row["first_month"], end))
     return f"{first} {words.text('frame.to')} {last}"
 
 
@@ -210,12 +223,32 @@ def plan_region_jobs(
     region_ids: Sequence[str],
     notebook: str,
     table: pd.DataFrame,
-    data_hash: str,
+    data_hashes: Mapping[str, str],
     languages: Sequence[str] | None = None,
+    *,
+    as_of: str | None = None,
 ) -> list[RegionJob]:
-    """One job per region and language for ``notebook``, with its parameters."""
+    """One job per region and language for ``notebook``, with its parameters.
+
+    ``data_hashes`` maps each region to the hash of the data its reports read
+    (:func:`~analysis.evaluation.load.region_input_hashes`): a region's run is
+    cached until its own data change.
+
+    A notebook that declares an ``as_of`` parameter (the monitor) runs as an
+    *edition*: on the data up to ``as_of`` (``YYYY-MM``; default: the region's
+    last month of data), kept beside the earlier editions, and told where the
+    previous edition's signals are (``previous_edition``), which then belong to
+    its inputs. Regions whose data do not reach ``as_of`` get no edition (said
+    on stderr).
+    """
     source = notebook_path(config, notebook)
     declared = notebook_parameters(source)
+    if as_of is not None and "as_of" not in declared:
+        raise WorkbenchError(
+            f"--as-of is given, but {source.name} does not declare an as_of parameter, so it "
+            "cannot run on the data up to a month. Fix: leave --as-of out, or use "
+            "--notebook region_monitor"
+        )
     layout = layout_of(config)
     rows = table.set_index("region_id")
     now = datetime.now()
@@ -228,6 +261,9 @@ def plan_region_jobs(
             )
         layout.region_dir(rid)  # refuses an unsafe id before anything is planned
         row = rows.loc[rid]
+        edition = _edition(row, as_of) if "as_of" in declared else None
+        if "as_of" in declared and edition is None:
+            continue
         for language in languages or config.languages:
             offered = {
                 "region_id": rid,
@@ -238,16 +274,51 @@ def plan_region_jobs(
                 "disclosure_threshold": config.disclosure_threshold,
                 "show_practice_ids": config.show_practice_ids,
                 "indicator_words": config.indicators,
+                **config.monitor.parameters(),
             }
+            data_hash = data_hashes[rid]
+            if edition is not None:
+                previous = previous_edition(layout, rid, notebook, language, edition)
+                offered |= {"as_of": edition, "previous_edition": str(previous or "")}
+                data_hash = hash_json(
+                    {"region": data_hash, "previous": hash_files([previous]) if previous else None}
+                )
             header = ReportHeader(
                 config.name,
                 f"{row['name']} ({rid})",
-                _period(row, language),
+                _period(row, language, edition),
                 Words(language).moment(now),  # type: ignore[arg-type]
                 language,
             )
-            jobs.append(_job(config, source, declared, rid, offered, header, data_hash))
+            job = _job(config, source, declared, rid, offered, header, data_hash)
+            jobs.append(replace(job, edition=edition))
     return jobs
+
+
+def _edition(row: pd.Series, as_of: str | None) -> str | None:
+    """The month of the region's edition: ``as_of`` or its last month; None outside its data."""
+    first, last = (pd.Timestamp(row[k]).to_period("M") for k in ("first_month", "last_month"))
+    month = pd.Period(as_of, "M") if as_of else last
+    if first <= month <= last:
+        return f"{month:%Y-%m}"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"note: {row.name} has no edition as of {as_of}: its data run from {first:%Y-%m} to "
+        f"{last:%Y-%m}",
+        markup=False,
+    )
+    return None
+
+
+def previous_edition(
+    layout: ReportLayout, region_id: str, notebook: str, language: str, edition: str
+) -> Path | None:
+    """The signals file of the latest kept edition before ``edition``, if there is one."""
+    for month in reversed(layout.editions(region_id, notebook, language)):
+        if month < edition:
+            path = layout.published(region_id, notebook, language, EDITION_SIGNALS, edition=month)
+            if path.is_file():
+                return path
+    return None
 
 
 _reported: set[tuple[Path, tuple[str, ...]]] = set()
@@ -279,9 +350,10 @@ def _job(
     """A job with the offered parameters the notebook declares, its provenance and outputs.
 
     Offered parameters the notebook does not declare are reported once (a
-    notebook without ``disclosure_threshold`` cannot suppress small counts).
+    notebook without ``disclosure_threshold`` cannot suppress small counts),
+    except those only a monitor uses (:data:`MONITOR_PARAMETERS`).
     """
-    report_undeclared(source, sorted(set(offered) - declared))
+    report_undeclared(source, sorted(set(offered) - declared - set(MONITOR_PARAMETERS)))
     parameters = {k: v for k, v in offered.items() if k in declared}
     return RegionJob(
         region_id=region_id,
@@ -302,10 +374,11 @@ def plan_synthesis_jobs(
     source = notebook_path(config, SYNTHESIS_ID)
     layout = layout_of(config)
     results = [layout.results(rid) for rid in region_ids]
+    processed_data_hash(config)  # says clearly when nothing was ingested
     data_hash = hash_json(
         {
             "results": hash_files(p for p in results if p.is_file()),
-            "processed": processed_data_hash(config),
+            "processed": hash_files(config.processed_dir / name for name in SYNTHESIS_TABLES),
         }
     )
     declared = notebook_parameters(source)
@@ -398,13 +471,26 @@ def refresh_index(config: StudyConfig) -> list[Path]:
 
 
 def _plan(
-    config: StudyConfig, notebook: str, languages: Sequence[str] | None
+    config: StudyConfig,
+    notebook: str,
+    languages: Sequence[str] | None,
+    *,
+    as_of: str | None = None,
 ) -> tuple[pd.DataFrame, list[RegionJob]]:
     """The regions table and one job of ``notebook`` per selected region and language."""
-    data_hash = processed_data_hash(config)  # first: says clearly when nothing was ingested
+    from analysis.evaluation.load import region_input_hashes  # statsmodels: not at start-up
+
+    processed_data_hash(config)  # first: says clearly when nothing was ingested
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
-    return table, plan_region_jobs(config, region_ids, notebook, table, data_hash, languages)
+    hashes = region_input_hashes(config.processed_dir, region_ids)
+    jobs = plan_region_jobs(config, region_ids, notebook, table, hashes, languages, as_of=as_of)
+    if not jobs and region_ids:
+        raise WorkbenchError(
+            f"no region has data up to {as_of}. Fix: choose a month within the data, or other "
+            "regions with --regions"
+        )
+    return table, jobs
 
 
 def run_regions(
@@ -415,6 +501,7 @@ def run_regions(
     scheduler: str | None = None,
     force: bool = False,
     only_failed: bool = False,
+    as_of: str | None = None,
 ) -> BatchResult:
     """``workbench run``: a notebook once per selected region and language, then the index.
 
@@ -426,9 +513,13 @@ def run_regions(
         The notebook to run (default: the study's evaluation notebook).
     languages
         Report languages to build (default: the study's languages).
+    as_of
+        ``YYYY-MM``: run an edition notebook (the monitor) on the data up to that month.
     """
+    if as_of is not None:
+        edition_month(as_of)
     layout_of(config).prepare()
-    _, jobs = _plan(config, notebook or config.notebook, languages)
+    _, jobs = _plan(config, notebook or config.notebook, languages, as_of=as_of)
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
     )

@@ -20,7 +20,16 @@ import duckdb
 
 from analysis.data import panel, quality, staging, validate
 from analysis.data.contract import EVENT_TABLES, TABLES
-from analysis.data.readers import Source, create_views, find_files, open_source, quote_literal
+from analysis.data.panel import intervention_id
+from analysis.data.readers import (
+    DUCK_TYPES,
+    Source,
+    create_views,
+    find_files,
+    open_source,
+    quote_ident,
+    quote_literal,
+)
 from analysis.errors import InputError, WorkbenchError
 
 DUCKDB_THREADS = 2
@@ -132,9 +141,10 @@ def _materialise_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source
         if name in sources:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM typed_{name}")
     if "events" not in sources:
-        con.execute(
-            "CREATE TABLE events (region_id VARCHAR, date DATE, kind VARCHAR, text VARCHAR)"
+        columns = ", ".join(
+            f"{quote_ident(f.name)} {DUCK_TYPES[f.dtype]}" for f in TABLES["events"].fields
         )
+        con.execute(f"CREATE TABLE events ({columns})")
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
@@ -152,6 +162,18 @@ def _as_timestamps(con: duckdb.DuckDBPyConnection, table: str) -> str:
     )
 
 
+def _event_intervention_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """``ev_names``: each intervention name of the action log with its id (as in the panel)."""
+    names = con.execute(
+        "SELECT DISTINCT intervention FROM events WHERE intervention IS NOT NULL"
+    ).fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE ev_names (intervention VARCHAR, id VARCHAR)")
+    if names:
+        con.executemany(
+            "INSERT INTO ev_names VALUES (?, ?)", [(n, intervention_id(n)) for (n,) in names]
+        )
+
+
 def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE regions_out AS
@@ -167,8 +189,11 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool
         LEFT JOIN (SELECT practice_id, min(start_date) AS first_start FROM iv_practice
                    GROUP BY 1) f USING (practice_id)
         ORDER BY practice_id""")
+    _event_intervention_ids(con)
     con.execute("""CREATE OR REPLACE TABLE events_out AS
-                   SELECT *, CAST(date_trunc('month', date) AS DATE) AS month FROM events
+                   SELECT e.* REPLACE (n.id AS intervention),
+                          CAST(date_trunc('month', e.date) AS DATE) AS month
+                   FROM events e LEFT JOIN ev_names n USING (intervention)
                    ORDER BY region_id, date, kind""")
     tables = {
         "practice_month": "practice_month",
