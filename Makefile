@@ -44,22 +44,25 @@ browser: ## install headless Chromium for the browser tests (Debian package; nee
 report: setup ## run the main job on the demo data: reports/index.html
 	$(BIN)/workbench report
 
-test: setup browser ## run the whole test suite (installs Chromium for the browser tests)
+# The notebooks run in a second, single-process pytest: nbval executes a notebook's cells in
+# order in one kernel, which must not be split between xdist workers.
+test: setup browser ## run the whole test suite and every notebook (installs Chromium)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
+	$(BIN)/python -m pytest --nbval-lax notebooks
 
 test-fast: setup ## run the tests that need no notebook execution
 	$(BIN)/python -m pytest -m "not slow"
 
-lab: setup ## open JupyterLab on notebooks/ with the pilot-workbench kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+lab: setup ## open JupyterLab on notebooks/ with the pilot-workbench kernel (root or not)
+	$(BIN)/workbench lab $(LAB_OPTIONS)
 
 lint: setup ## ruff lint and format check (code and notebooks)
-	$(BIN)/ruff check src tests benchmarks notebooks
-	$(BIN)/ruff format --check src tests benchmarks notebooks
+	$(BIN)/ruff check src tests benchmarks notebooks conftest.py
+	$(BIN)/ruff format --check src tests benchmarks notebooks conftest.py
 
 format: setup ## apply ruff fixes and formatting
-	$(BIN)/ruff check --fix src tests benchmarks notebooks
-	$(BIN)/ruff format src tests benchmarks notebooks
+	$(BIN)/ruff check --fix src tests benchmarks notebooks conftest.py
+	$(BIN)/ruff format src tests benchmarks notebooks conftest.py
 
 bench: setup ## run the benchmarks against their naive alternatives (about 15 minutes)
 	$(BIN)/python benchmarks/ingest.py

@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 region_id: str = "NL-NLI"  # region id from the regions table
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 outcomes: list = ["referral_rate_medical_specialist", "gp_contact_rate"]  # panel columns
 language: str = "nl"  # report language: "nl" or "en"
 study_name: str = "Pilot evaluation"  # shown in the report header
@@ -36,6 +36,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation import evaluate_region, load_region, write_results
 from analysis.evaluation.caveats import data_caveats
 from analysis.evaluation.charts import plot_event_study, plot_trends, show
@@ -53,11 +54,14 @@ from analysis.evaluation.tables import (
     region_profile,
     show_table,
 )
+from analysis.notebooks import check_parameters
 from analysis.words import check_language, require_words, words_for
 from analysis.words.indicators import ordered
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 check_language(language)
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
+processed_dir = find_study(processed_dir=processed_dir).processed_dir  # "": workbench.toml's
 data = load_region(Path(processed_dir), region_id)
 words = words_for(language, data.region["country"], indicator_words)
 require_words(outcomes, words.indicators)

@@ -23,7 +23,7 @@
 
 # %% tags=["parameters"]
 region_id: str = "NL-KNH"  # region id from the regions table
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 indicators: list = []  # region_month columns to chart; empty list: the library default set
 language: str = "nl"  # report language: "nl" or "en"
 months: int = 36  # latest months to show (pilots also keep 24 pre-start months); 0: all
@@ -40,6 +40,7 @@ from pathlib import Path
 import pandas as pd
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation import load_region
 from analysis.evaluation.charts import show
 from analysis.evaluation.monitor import (
@@ -55,11 +56,14 @@ from analysis.evaluation.monitor import (
     write_edition,
 )
 from analysis.evaluation.tables import action_log, show_table
+from analysis.notebooks import check_parameters
 from analysis.words import check_language, words_for
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 check_language(language)
 assert months >= 0, f"months must be 0 (all) or more, not {months!r}"
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
+processed_dir = find_study(processed_dir=processed_dir).processed_dir  # "": workbench.toml's
 data = load_region(Path(processed_dir), region_id)
 words = words_for(language, data.region["country"], indicator_words)
 edition = monitor_edition(

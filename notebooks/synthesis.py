@@ -21,8 +21,8 @@
 # the regions differ. Every word comes from the catalogue in `analysis.words`.
 
 # %% tags=["parameters"]
-reports_dir: str = "../reports"  # folder with one sub-folder per region holding results.json
-processed_dir: str = "../data/processed"  # folder written by `workbench ingest`
+reports_dir: str = ""  # folder of the region folders with results.json; "": from workbench.toml
+processed_dir: str = ""  # folder written by `workbench ingest`; "": from workbench.toml
 regions: list = []  # region ids to pool; an empty list pools every region folder
 language: str = "nl"  # report language: "nl" or "en"
 study_name: str = "Pilot evaluation"  # shown in the report header
@@ -34,6 +34,7 @@ from pathlib import Path
 
 from IPython.display import Markdown, display
 
+from analysis.config import find_study
 from analysis.evaluation.charts import show
 from analysis.evaluation.synthesis import (
     FEW_REGIONS,
@@ -47,10 +48,14 @@ from analysis.evaluation.synthesis import (
     region_programmes,
 )
 from analysis.evaluation.tables import show_table
+from analysis.notebooks import check_parameters
 from analysis.words import check_language, words_for
 
+check_parameters()  # refuses a parameter this notebook does not declare (papermill -p)
 check_language(language)
 assert disclosure_threshold >= 1, "disclosure_threshold must be at least 1"
+study = find_study(processed_dir=processed_dir, reports_dir=reports_dir)  # "": workbench.toml's
+processed_dir, reports_dir = study.processed_dir, study.reports_dir
 words = words_for(language, None, indicator_words)
 folder = Path(reports_dir)
 region_ids = list(regions) or sorted(p.parent.name for p in folder.glob("*/results.json"))

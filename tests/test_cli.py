@@ -21,11 +21,11 @@ def run(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
 def test_help_lists_the_commands():
     result = run("--help")
     assert result.returncode == 0
-    for command in ("demo", "ingest", "run", "report"):
+    for command in ("demo", "ingest", "run", "report", "lab"):
         assert command in result.stdout
 
 
-@pytest.mark.parametrize("command", ["demo", "ingest", "run", "report"])
+@pytest.mark.parametrize("command", ["demo", "ingest", "run", "report", "lab"])
 def test_every_command_has_help(command):
     result = run(command, "--help")
     assert result.returncode == 0
@@ -42,6 +42,7 @@ def test_run_options_are_documented():
         "--scheduler",
         "--force",
         "--only-failed",
+        "--param",
     ):
         assert option in out
 

@@ -6,7 +6,7 @@ import pytest
 from typer.testing import CliRunner
 
 from analysis.cli import app
-from analysis.config import load_config
+from analysis.config import find_study, load_config
 from analysis.errors import WorkbenchError
 
 # (file body, words the one-line message must hold)
@@ -84,3 +84,40 @@ def test_bad_command_line_options_are_one_line(tmp_path, monkeypatch, option):
     assert result.exit_code == 2, result.output
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and "Fix:" in lines[0], lines
+
+
+# --------------------------------------------------------------------------- find_study
+
+
+def test_a_notebook_finds_its_study_from_any_folder_inside_it(tmp_path):
+    (tmp_path / "workbench.toml").write_text('[data]\nprocessed = "panels"\n', encoding="utf-8")
+    deep = tmp_path / "reports" / "_executed" / "NL-GOR" / "region_evaluation.nl.work"
+    deep.mkdir(parents=True)
+    for start in (tmp_path, tmp_path / "reports", deep):
+        study = find_study(start)
+        assert study.root == tmp_path.resolve()
+        assert study.processed_dir == tmp_path.resolve() / "panels"
+
+
+def test_a_folder_given_as_a_parameter_wins_and_is_read_from_the_start(tmp_path):
+    (tmp_path / "workbench.toml").write_text("", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    study = find_study(tmp_path / "notebooks", processed_dir="../elsewhere", reports_dir="")
+    assert study.processed_dir == tmp_path.resolve() / "elsewhere"
+    assert study.reports_dir == tmp_path.resolve() / "reports"
+    assert find_study(tmp_path, processed_dir=tmp_path / "abs").processed_dir == tmp_path / "abs"
+
+
+def test_without_a_study_a_notebook_needs_its_folders(tmp_path):
+    with pytest.raises(WorkbenchError, match="no workbench.toml found.*-p processed_dir PATH"):
+        find_study(tmp_path)
+    study = find_study(tmp_path, processed_dir="panels")
+    assert study.processed_dir == tmp_path.resolve() / "panels"
+    assert study.languages == ("nl",)
+
+
+def test_a_broken_study_configuration_is_not_skipped(tmp_path):
+    (tmp_path / "workbench.toml").write_text("[run]\nworkers = -1\n", encoding="utf-8")
+    (tmp_path / "notebooks").mkdir()
+    with pytest.raises(WorkbenchError, match=r"\[run\] workers = -1"):
+        find_study(tmp_path / "notebooks", processed_dir="panels")

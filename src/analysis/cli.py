@@ -194,6 +194,16 @@ def run(
         bool, typer.Option("--only-failed", help="Rerun only the regions whose last run failed.")
     ] = False,
     language: LanguageOption = None,
+    param: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--param",
+            metavar="NAME=VALUE",
+            help="A value for one of the notebook's own parameters (repeat for several); "
+            'VALUE is read as JSON when it parses (24, true, \'["a", "b"]\'), else as text. '
+            "A name the notebook does not declare is refused.",
+        ),
+    ] = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -206,7 +216,9 @@ def run(
 ) -> None:
     """Execute the evaluation notebook once per region (cached, parallel, failures isolated)."""
     from analysis import pipeline
+    from analysis.notebooks import parse_assignments
 
+    parameters = parse_assignments(param or [])
     config = _config().with_overrides(regions=_region_selection(regions), workers=workers)
     if notebook is not None:
         config.with_overrides(notebook=notebook)  # checks the name like the file's
@@ -214,6 +226,7 @@ def run(
         config,
         notebook=notebook,
         languages=_languages(language),
+        parameters=parameters,
         scheduler=scheduler,
         force=force,
         only_failed=only_failed,
@@ -245,6 +258,46 @@ def report(
     )
     console.print(f"landing page: {config.reports_dir / 'index.html'}", markup=False)
     _finish(result)
+
+
+@app.command(context_settings={"allow_extra_args": True, "ignore_unknown_options": True})
+@user_errors_exit_2
+def lab(
+    ctx: typer.Context,
+    port: Annotated[
+        int, typer.Option(help="Port to listen on; the next free one when it is taken.")
+    ] = 8888,
+    ip: Annotated[
+        str,
+        typer.Option(help="Address to listen on; 0.0.0.0 to reach it from other machines."),
+    ] = "127.0.0.1",
+    browser: Annotated[
+        bool, typer.Option("--browser/--no-browser", help="Open a browser tab.")
+    ] = True,
+) -> None:
+    """Open JupyterLab on notebooks/ with the pilot-workbench kernel (as root too).
+
+    Prints the address to open and how to stop it; further options go to
+    JupyterLab (`workbench lab -- --ServerApp.base_url=/lab/`).
+    """
+    import os
+
+    from analysis import lab as jupyterlab
+
+    config = _config()
+    jupyterlab.require_kernel()
+    chosen = jupyterlab.free_port(port, ip)
+    token = jupyterlab.new_token()
+    command = jupyterlab.lab_command(
+        config.notebooks_dir, port=chosen, ip=ip, open_browser=browser, extra=ctx.args
+    )
+    url = jupyterlab.lab_url(chosen, token, ip=ip)
+    console.print(
+        jupyterlab.instructions(config.notebooks_dir, url, as_root="--allow-root" in command),
+        markup=False,
+    )
+    sys.stderr.flush()
+    os.execve(command[0], command, jupyterlab.lab_environment(token))  # Ctrl-C: JupyterLab's
 
 
 log_app = typer.Typer(

@@ -14,7 +14,6 @@ workbench reads.
 
 from __future__ import annotations
 
-import difflib
 import os
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -23,7 +22,7 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from analysis.errors import WorkbenchError
+from analysis.errors import WorkbenchError, did_you_mean
 from analysis.ids import SAFE_ID_RULE, is_safe_id
 
 CONFIG_NAME = "workbench.toml"
@@ -227,6 +226,11 @@ class StudyConfig:
         return self.root / "notebooks"
 
     @property
+    def figures_dir(self) -> Path:
+        """Folder for figures a researcher saves by hand (``explore_region``); git-ignored."""
+        return self.root / "figures"
+
+    @property
     def n_workers(self) -> int:
         """Workers to use: the configured number, or the number of cores."""
         return self.workers if self.workers > 0 else (os.cpu_count() or 1)
@@ -261,6 +265,76 @@ def find_root(start: Path | None = None) -> Path:
         f"no {CONFIG_NAME} found in {here} or any folder above it. Fix: run the command from "
         "the project folder, or create a study configuration (see README, 'Study configuration')"
     )
+
+
+def find_study(
+    start: Path | str | None = None,
+    *,
+    raw_dir: Path | str | None = "",
+    processed_dir: Path | str | None = "",
+    reports_dir: Path | str | None = "",
+) -> StudyConfig:
+    """The study a notebook belongs to, with the folders its parameters name.
+
+    The configuration is the nearest ``workbench.toml`` from ``start`` upwards,
+    as for the command line. ``start`` defaults to the working directory, which
+    is the notebook's folder in JupyterLab and under nbval, the folder papermill
+    was started from (or its ``--cwd``), and the run's working folder inside
+    ``reports/_executed/`` in a batch run: each lies inside the project, so
+    every way of running a notebook finds the same study.
+
+    A folder given as a non-empty parameter replaces the configuration's
+    (relative paths are read from ``start``); an empty string, the notebooks'
+    default, means "the configuration's folder".
+
+    Parameters
+    ----------
+    start
+        Folder to search from (default: the working directory).
+    raw_dir, processed_dir, reports_dir
+        Folders that override the configuration's; ``""`` or ``None``: not given.
+
+    Returns
+    -------
+    StudyConfig
+        The validated configuration with the overrides applied. Without a
+        ``workbench.toml`` the folders given are used with the defaults of
+        an empty configuration in ``start``.
+
+    Raises
+    ------
+    WorkbenchError
+        No ``workbench.toml`` from ``start`` upwards and no folder given, or a
+        configuration with a mistake (see :func:`load_config`).
+
+    Examples
+    --------
+    >>> study = find_study(processed_dir="")  # doctest: +SKIP
+    >>> study.processed_dir  # doctest: +SKIP
+    PosixPath('/home/me/pilot-workbench/data/processed')
+    """
+    here = Path(start or Path.cwd()).resolve()
+    given = {
+        name: (here / folder).resolve()
+        for name, folder in (
+            ("raw_dir", raw_dir),
+            ("processed_dir", processed_dir),
+            ("reports_dir", reports_dir),
+        )
+        if folder not in (None, "")
+    }
+    try:
+        root = find_root(here)
+    except WorkbenchError as exc:
+        if not given:
+            raise WorkbenchError(
+                f"{exc}; or give the notebook its folders as parameters "
+                "(papermill -p processed_dir PATH)"
+            ) from None
+        config = _parse({}, here / CONFIG_NAME)  # no configuration: defaults, under ``start``
+    else:
+        config = load_config(root / CONFIG_NAME)
+    return replace(config, **given)
 
 
 def load_config(path: Path | None = None) -> StudyConfig:
@@ -419,8 +493,7 @@ def _describe(error: dict[str, Any], model: type[BaseModel], source: str, sectio
         where, key = f"[{loc[0]}] {loc[1]}", loc[1]
     if error["type"] == "extra_forbidden":
         known = _known_keys(loc[0] if len(loc) > 1 else None)
-        near = difflib.get_close_matches(key, known, n=1, cutoff=0.6)
-        suggestion = f"did you mean '{near[0]}'? " if near else ""
+        suggestion = did_you_mean(key, known)
         kind = "key" if len(loc) > 1 else "section"
         return (
             f"{source}: unknown {kind} {where}. Fix: {suggestion}known {kind}s here: "

@@ -7,7 +7,9 @@ traceback.
 
 from __future__ import annotations
 
+import difflib
 import errno
+from collections.abc import Iterable
 from pathlib import Path
 
 
@@ -65,6 +67,20 @@ class InputError(WorkbenchError):
             where.append(f"column '{self.column}'")
         text = f"{', '.join(where)}: {self.problem}" if where else self.problem
         return f"{text}. Fix: {self.hint}" if self.hint else text
+
+
+def did_you_mean(name: str, known: Iterable[str]) -> str:
+    """``"did you mean 'x'? "`` for the known name nearest to a misspelt one, else ``""``.
+
+    Examples
+    --------
+    >>> did_you_mean("region", ["region_id", "language"])
+    "did you mean 'region_id'? "
+    >>> did_you_mean("colour", ["region_id"])
+    ''
+    """
+    near = difflib.get_close_matches(name, list(known), n=1, cutoff=0.6)
+    return f"did you mean '{near[0]}'? " if near else ""
 
 
 def environment_error(exc: OSError, where: Path | str | None = None) -> WorkbenchError:

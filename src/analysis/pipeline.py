@@ -17,6 +17,7 @@ from rich.console import Console
 from analysis.config import StudyConfig
 from analysis.errors import WorkbenchError
 from analysis.ids import require_safe_id
+from analysis.notebooks import ParameterError, declared_parameters, require_declared
 from analysis.reporting.batch import (
     RegionJob,
     RegionOutcome,
@@ -175,13 +176,6 @@ def notebook_path(config: StudyConfig, name: str) -> Path:
     return path
 
 
-def notebook_parameters(path: Path) -> set[str]:
-    """Names the notebook declares in its cell tagged ``parameters`` (papermill's reading)."""
-    import papermill as pm
-
-    return set(pm.inspect_notebook(str(path)))
-
-
 def layout_of(config: StudyConfig) -> ReportLayout:
     """The layout of the study's reports folder."""
     return ReportLayout(config.reports_dir)
@@ -225,6 +219,7 @@ def plan_region_jobs(
     table: pd.DataFrame,
     data_hashes: Mapping[str, str],
     languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
     *,
     as_of: str | None = None,
 ) -> list[RegionJob]:
@@ -234,15 +229,26 @@ def plan_region_jobs(
     (:func:`~analysis.evaluation.load.region_input_hashes`): a region's run is
     cached until its own data change.
 
+    ``parameters`` are values for the notebook's own parameters (``--param``):
+    names it declares and the workbench does not fill itself. They are part of
+    each job's parameters, so of its cache key and its provenance.
+
     A notebook that declares an ``as_of`` parameter (the monitor) runs as an
     *edition*: on the data up to ``as_of`` (``YYYY-MM``; default: the region's
     last month of data), kept beside the earlier editions, and told where the
     previous edition's signals are (``previous_edition``), which then belong to
     its inputs. Regions whose data do not reach ``as_of`` get no edition (said
     on stderr).
+
+    Raises
+    ------
+    ParameterError
+        A given parameter the notebook does not declare, or one the workbench fills.
     """
     source = notebook_path(config, notebook)
-    declared = notebook_parameters(source)
+    given = dict(parameters or {})
+    declared = list(declared_parameters(source))
+    require_declared(given, declared, source.stem)
     if as_of is not None and "as_of" not in declared:
         raise WorkbenchError(
             f"--as-of is given, but {source.name} does not declare an as_of parameter, so it "
@@ -290,7 +296,7 @@ def plan_region_jobs(
                 Words(language).moment(now),  # type: ignore[arg-type]
                 language,
             )
-            job = _job(config, source, declared, rid, offered, header, data_hash)
+            job = _job(config, source, declared, rid, offered, given, header, data_hash)
             jobs.append(replace(job, edition=edition))
     return jobs
 
@@ -341,20 +347,31 @@ def report_undeclared(notebook: Path, names: Sequence[str]) -> None:
 def _job(
     config: StudyConfig,
     source: Path,
-    declared: set[str],
+    declared: Sequence[str],
     region_id: str,
     offered: dict[str, object],
+    given: Mapping[str, object],
     header: ReportHeader,
     data_hash: str,
 ) -> RegionJob:
-    """A job with the offered parameters the notebook declares, its provenance and outputs.
+    """A job: the offered parameters the notebook declares, the given ones, provenance.
 
     Offered parameters the notebook does not declare are reported once (a
     notebook without ``disclosure_threshold`` cannot suppress small counts),
     except those only a monitor uses (:data:`MONITOR_PARAMETERS`).
+    ``given`` may not name an offered parameter: the workbench fills those from
+    ``workbench.toml`` and the options, and the report's header says so.
     """
-    report_undeclared(source, sorted(set(offered) - declared - set(MONITOR_PARAMETERS)))
-    parameters = {k: v for k, v in offered.items() if k in declared}
+    taken = [name for name in given if name in offered]
+    if taken:
+        free = [name for name in declared if name not in offered]
+        raise ParameterError(
+            f"{source.stem}: the workbench sets '{taken[0]}' in every run (from workbench.toml, "
+            "--regions or --language). Fix: change it there; --param sets the notebook's other "
+            f"parameters: {', '.join(free) or 'it has none'}"
+        )
+    report_undeclared(source, sorted(set(offered) - set(declared) - set(MONITOR_PARAMETERS)))
+    parameters = {k: v for k, v in offered.items() if k in declared} | dict(given)
     return RegionJob(
         region_id=region_id,
         notebook=source,
@@ -381,7 +398,7 @@ def plan_synthesis_jobs(
             "processed": hash_files(config.processed_dir / name for name in SYNTHESIS_TABLES),
         }
     )
-    declared = notebook_parameters(source)
+    declared = list(declared_parameters(source))
     now = datetime.now()
     jobs = []
     for language in languages or config.languages:
@@ -402,7 +419,7 @@ def plan_synthesis_jobs(
             words.moment(now),
             language,
         )
-        jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, header, data_hash))
+        jobs.append(_job(config, source, declared, SYNTHESIS_ID, offered, {}, header, data_hash))
     return jobs
 
 
@@ -474,6 +491,7 @@ def _plan(
     config: StudyConfig,
     notebook: str,
     languages: Sequence[str] | None,
+    parameters: Mapping[str, object] | None = None,
     *,
     as_of: str | None = None,
 ) -> tuple[pd.DataFrame, list[RegionJob]]:
@@ -484,7 +502,9 @@ def _plan(
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
     hashes = region_input_hashes(config.processed_dir, region_ids)
-    jobs = plan_region_jobs(config, region_ids, notebook, table, hashes, languages, as_of=as_of)
+    jobs = plan_region_jobs(
+        config, region_ids, notebook, table, hashes, languages, parameters, as_of=as_of
+    )
     if not jobs and region_ids:
         raise WorkbenchError(
             f"no region has data up to {as_of}. Fix: choose a month within the data, or other "
@@ -498,12 +518,16 @@ def run_regions(
     *,
     notebook: str | None = None,
     languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
     scheduler: str | None = None,
     force: bool = False,
     only_failed: bool = False,
     as_of: str | None = None,
 ) -> BatchResult:
     """``workbench run``: a notebook once per selected region and language, then the index.
+
+    Everything is planned (and every mistake refused) before the reports folder
+    is touched.
 
     Parameters
     ----------
@@ -513,13 +537,16 @@ def run_regions(
         The notebook to run (default: the study's evaluation notebook).
     languages
         Report languages to build (default: the study's languages).
+    parameters
+        Values of the notebook's own parameters (``--param NAME=VALUE``); a name
+        the notebook does not declare, or one the workbench fills, is refused.
     as_of
         ``YYYY-MM``: run an edition notebook (the monitor) on the data up to that month.
     """
     if as_of is not None:
         edition_month(as_of)
+    _, jobs = _plan(config, notebook or config.notebook, languages, parameters, as_of=as_of)
     layout_of(config).prepare()
-    _, jobs = _plan(config, notebook or config.notebook, languages, as_of=as_of)
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed
     )

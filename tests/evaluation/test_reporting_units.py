@@ -220,3 +220,41 @@ def test_the_synthesis_warns_first_when_regions_are_few_or_differ():
     apart = pool([-0.5, 0.0, 0.4, -0.2], [0.001, 0.001, 0.001, 0.001])
     text = describe_pooled(apart, "gp_contact_rate", ratio=True, words=Words("en"))
     assert text.startswith("**Note:** the regions differ strongly")
+
+
+def test_reports_are_written_readable_by_others_as_the_umask_allows(tmp_path):
+    import os
+
+    old = os.umask(0o022)
+    try:
+        page = atomic_write_text(tmp_path / "index.html", "<html></html>")
+    finally:
+        os.umask(old)
+    assert page.stat().st_mode & 0o777 == 0o644, oct(page.stat().st_mode)
+
+
+def test_a_share_of_fewer_practices_than_the_threshold_is_withheld(tmp_path):
+    from analysis.evaluation.monitor import withhold_small_shares
+
+    months = pd.date_range("2024-01-01", periods=4, freq="MS")
+    pd.DataFrame(
+        {
+            "region_id": "R",
+            "month": months,
+            "n_practices": [6, 6, 12, 12],
+            "contacts": [900, 900, 900, 900],
+            "share_accepting_new_patients": [5 / 6, 4 / 6, 0.75, 0.5],
+            "non_gp_contact_share": [0.3, 0.31, 0.32, 0.33],
+        }
+    ).to_parquet(tmp_path / "region_month.parquet")
+    series = pd.DataFrame(
+        {
+            "month": months,
+            "share_accepting_new_patients": [5 / 6, 4 / 6, 0.75, 0.5],
+            "non_gp_contact_share": [0.3, 0.31, 0.32, 0.33],
+        }
+    )
+    shown, withheld = withhold_small_shares(series, tmp_path, "R", threshold=10)
+    assert withheld == ["share_accepting_new_patients"]
+    assert shown["share_accepting_new_patients"].isna().tolist() == [True, True, False, False]
+    assert shown["non_gp_contact_share"].notna().all(), "shares of 900 contacts stay"

@@ -8,8 +8,7 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from analysis.data.demo import generate_demo
-from analysis.data.ingest import ingest
+from tests.demo_study import write_demo_data
 from tests.pipeline.chromium import browser, visit  # noqa: F401 - fixtures for the browser tests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -37,10 +36,7 @@ def write_config(
 @pytest.fixture(scope="session")
 def demo_data(tmp_path_factory) -> Path:
     """Small demo data, raw and processed, generated once per test session."""
-    folder = tmp_path_factory.mktemp("demo")
-    generate_demo(folder / "raw", seed=7, scale="small")
-    ingest(folder / "raw", folder / "processed")
-    return folder
+    return write_demo_data(tmp_path_factory.mktemp("demo"))
 
 
 def make_project(folder: Path, demo_data: Path) -> Path:

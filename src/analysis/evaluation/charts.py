@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -17,7 +18,9 @@ from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from analysis import plotting
 from analysis.evaluation.load import RegionData
+from analysis.ids import require_safe_id
 from analysis.methods.did import AttGtResult
+from analysis.reporting.files import atomic_write_bytes
 from analysis.words import Words
 
 
@@ -28,17 +31,41 @@ def show(figure: Figure, *, alt: str, dpi: int = 96) -> None:
     build plain ``Figure`` objects, which IPython would otherwise print as text).
     Texts in the figure are drawn literally: names from the data may hold ``$``.
     """
-    import matplotlib as mpl
     import matplotlib.pyplot as plt
     from IPython.display import Image, display
 
+    display(Image(data=_png(figure, dpi), format="png", metadata={"alt": alt}))
+    plt.close(figure)
+
+
+def _png(figure: Figure, dpi: int) -> bytes:
+    """The figure as PNG, every text drawn literally (tick labels made while drawing, too)."""
+    import matplotlib as mpl
+
     buffer = io.BytesIO()
-    with mpl.rc_context(plotting.LITERAL_TEXT):  # tick labels made while drawing, too
+    with mpl.rc_context(plotting.LITERAL_TEXT):
         plotting.literal_figure_text(figure).savefig(
             buffer, format="png", dpi=dpi, bbox_inches="tight"
         )
-    display(Image(data=buffer.getvalue(), format="png", metadata={"alt": alt}))
-    plt.close(figure)
+    return buffer.getvalue()
+
+
+def save_figure(figure: Figure, folder: Path | str, name: str, *, dpi: int = 150) -> Path:
+    """Write a figure as ``<folder>/<name>.png`` (the folder is made) and return the path.
+
+    ``name`` becomes a file name, so it must be a safe id
+    (:func:`analysis.ids.require_safe_id`): a region id from the data cannot
+    write outside ``folder``. The file is replaced in one step.
+
+    Examples
+    --------
+    >>> save_figure(Figure(), "figures", "../x")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    analysis.errors.WorkbenchError: figure name '../x' is not a safe id. Fix: ...
+    """
+    path = Path(folder) / f"{require_safe_id(name, what='figure name')}.png"
+    return atomic_write_bytes(path, _png(figure, dpi))
 
 
 def intervention_starts(data: RegionData) -> list[tuple[str, pd.Timestamp]]:

@@ -333,27 +333,59 @@ def _did_effects(
     return True
 
 
-def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
-    count = RATE_COUNTS[outcome]
+#: The region reports' interrupted time series on :func:`pilot_series`: counts with the listed
+#: patients as offset (rate ratios), two harmonics for the season, a slope change for an
+#: effect that builds up. ``its(series, outcome=count, **ITS_SPECIFICATION)``.
+ITS_SPECIFICATION: dict[str, Any] = {
+    "time": "time",
+    "intervention": "intervention",
+    "offset": "list_size",
+    "family": "quasipoisson",
+    "harmonics": 2,
+    "period": 12,
+    "slope_change": True,
+}
+
+
+def pilot_series(data: RegionData, count: str) -> pd.DataFrame:
+    """The pilot practices' monthly total of ``count``, as the reports' ``its`` takes it.
+
+    Columns ``month``, ``count``, ``list_size`` (summed over practice-months with a
+    list size: the offset), ``time`` (calendar months from 1: a missing month is a
+    gap), ``calendar_month`` and ``intervention`` (1 from the region's first start).
+    """
     pilots = data.pilot_practices
     usable = pilots[(pilots["list_size"] > 0) & pilots[count].notna()]
     series = usable.groupby("month", as_index=False)[[count, "list_size"]].sum()
     months = month_index(series["month"])
-    series["time"] = months - months.min() + 1  # calendar months: a missing month is a gap
+    series["time"] = months - months.min() + 1
     series["calendar_month"] = pd.to_datetime(series["month"]).dt.month
     series["intervention"] = (series["month"] >= data.start_months[0]).astype(int)
+    return series
+
+
+def region_months(data: RegionData, outcome: str) -> pd.DataFrame:
+    """Each region's monthly mean of ``outcome``, integer ``period``: a synthetic control's input.
+
+    The region's own practices and the comparison practices of its country
+    (:attr:`RegionData.panel`), one row per region and month.
+    """
+    regions = data.panel.groupby(["region_id", "month"], as_index=False)[outcome].mean()
+    regions["period"] = month_index(regions["month"])
+    return regions
+
+
+def start_period(data: RegionData) -> int:
+    """The region's first start month on the ``period`` scale of :func:`region_months`."""
+    return int(month_index(pd.Series(data.start_months[:1])).iloc[0])
+
+
+def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
+    count = RATE_COUNTS[outcome]
+    pilots = data.pilot_practices
+    series = pilot_series(data, count)
     try:
-        fit = its(
-            series,
-            outcome=count,
-            time="time",
-            intervention="intervention",
-            offset="list_size",
-            family="quasipoisson",
-            harmonics=2,
-            period=12,
-            slope_change=True,
-        )
+        fit = its(series, outcome=count, **ITS_SPECIFICATION)
         average = fit.average_effect()  # over the post period, ramp-up included
     except ValueError as exc:
         evaluation.skip(outcome, ["its"], "estimator_failed", str(exc))
@@ -373,13 +405,11 @@ def _its_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
 
 
 def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> None:
-    panel = data.panel
-    regions = panel.groupby(["region_id", "month"], as_index=False)[outcome].mean()
+    regions = region_months(data, outcome)
     if regions["region_id"].nunique() < 3:
         evaluation.skip(outcome, ["synthetic_control"], "too_few_regions")
         return
-    regions["period"] = month_index(regions["month"])
-    start = int(month_index(pd.Series(data.start_months[:1])).iloc[0])
+    start = start_period(data)
     try:
         fit = synthetic_control(
             regions,

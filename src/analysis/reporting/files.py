@@ -27,12 +27,20 @@ def atomic_write_text(path: Path, text: str, *, encoding: str = "utf-8") -> Path
     not the private ``0600`` of a temporary file: reports are meant to be read
     by others, from a shared folder or a web server.
     """
-    path = Path(path)
+    return _atomic_write(Path(path), text, "w", encoding)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> Path:
+    """Write ``data`` atomically, as :func:`atomic_write_text` writes text."""
+    return _atomic_write(Path(path), data, "wb", None)
+
+
+def _atomic_write(path: Path, content: str | bytes, mode: str, encoding: str | None) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
-        with os.fdopen(fd, "w", encoding=encoding) as handle:
-            handle.write(text)
+        with os.fdopen(fd, mode, encoding=encoding) as handle:
+            handle.write(content)
         Path(tmp).chmod(0o666 & ~current_umask())
         Path(tmp).replace(path)
     except BaseException:
