@@ -473,16 +473,31 @@ def refresh_index(config: StudyConfig) -> list[Path]:
         index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
         threshold=config.disclosure_threshold,
     )
+    from analysis.reporting.learning_page import write_learning_pages  # the monitor's imports
+
+    names = dict(zip(table["region_id"], table["name"], strict=True))
+    learning = write_learning_pages(
+        layout,
+        config.processed_dir,
+        study=config.name,
+        languages=languages,
+        settings=config.monitor,
+        names=names,
+        indicator_words=config.indicators,
+        index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
+    )
     return [
         *quality.values(),
+        *learning.values(),
         *write_index_pages(
             layout,
             study=config.name,
             languages=languages,
             evaluation_notebook=config.notebook,
-            names=dict(zip(table["region_id"], table["name"], strict=True)),
+            names=names,
             pilots=region_interventions(config),
             data_quality=quality,
+            learning=learning,
         ),
     ]
 

@@ -21,7 +21,9 @@ hand. Everything else in ``data/raw`` is only read.
 
 Cycle numbers: the ``cycle`` column; a file without it (or an empty cell) may
 carry the number in the text as ``(cyclus 3)``; otherwise the plan steps of the
-region and intervention are counted (:func:`pdsa_cycles`).
+region and intervention are counted (:func:`pdsa_cycles`). A PDSA step without
+an intervention belongs to the region's intervention when the region has
+exactly one (:func:`attributed_interventions`); ``log add`` then writes it.
 """
 
 from __future__ import annotations
@@ -31,9 +33,9 @@ import difflib
 import io
 import re
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Literal, get_args
@@ -118,17 +120,44 @@ class StudyFrame:
     countries: dict[str, str]
     windows: dict[str, tuple[date, date]]
     interventions: frozenset[str]
+    region_interventions: dict[str, frozenset[str]] = field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- cycles
 
 
-def pdsa_cycles(events: pd.DataFrame) -> pd.Series:
+def attributed_interventions(
+    events: pd.DataFrame, region_interventions: Mapping[str, Collection[str]] | None = None
+) -> pd.Series:
+    """The intervention id of each entry: its own, else its region's only one, else ``""``.
+
+    Examples
+    --------
+    >>> log = pd.DataFrame({"region_id": ["R", "R", "S"],
+    ...                     "intervention": ["Welfare coach", None, None]})
+    >>> attributed_interventions(log, {"R": ["longer_consults"], "S": ["a", "b"]}).tolist()
+    ['welfare_coach', 'longer_consults', '']
+    """
+    own = (
+        events["intervention"].fillna("").astype(str).map(_id_or_empty)
+        if "intervention" in events.columns
+        else pd.Series("", index=events.index)
+    )
+    only = {r: next(iter(v)) for r, v in (region_interventions or {}).items() if len(v) == 1}
+    region = (
+        events["region_id"] if "region_id" in events.columns else pd.Series("", index=events.index)
+    )
+    return own.where(own != "", region.map(only).fillna("")).astype(str)
+
+
+def pdsa_cycles(
+    events: pd.DataFrame, region_interventions: Mapping[str, Collection[str]] | None = None
+) -> pd.Series:
     """The PDSA cycle of each entry (``<NA>`` for entries that are not PDSA steps).
 
     The ``cycle`` column where it is filled; else a number written in the text
     as ``(cyclus 3)`` or ``(cycle 3)``; else the plan steps counted in date
-    order, per region and intervention.
+    order, per region and intervention (:func:`attributed_interventions`).
 
     Examples
     --------
@@ -148,23 +177,14 @@ def pdsa_cycles(events: pd.DataFrame) -> pd.Series:
     )
     text = events["text"] if "text" in events.columns else pd.Series("", index=events.index)
     written = text.astype(str).str.extract(_CYCLE_IN_TEXT, expand=False).astype(float)
-    scope = _scope(events)
+    region = events["region_id"].astype(str) if "region_id" in events.columns else ""
+    scope = region + "|" + attributed_interventions(events, region_interventions)
     order = events.assign(_scope=scope, _plan=kinds == "pdsa_plan").sort_values(
         "date", kind="stable"
     )
     counted = order.groupby("_scope", sort=False)["_plan"].cumsum().clip(lower=1)
     cycles = given.fillna(written).fillna(counted.reindex(events.index).astype(float))
     return cycles.where(pdsa).astype("Int64")
-
-
-def _scope(events: pd.DataFrame) -> pd.Series:
-    """Region and intervention of each entry: the cycles of one scope share a numbering."""
-    region = events["region_id"].astype(str) if "region_id" in events.columns else ""
-    if "intervention" in events.columns:
-        intervention = events["intervention"].fillna("").astype(str).map(_id_or_empty)
-    else:
-        intervention = pd.Series("", index=events.index)
-    return region + "|" + intervention
 
 
 def _id_or_empty(name: str) -> str:
@@ -289,7 +309,7 @@ def check_entry(entry: Entry, frame: StudyFrame, log: pd.DataFrame) -> Entry:
             raise _unknown("--intervention", entry.intervention, sorted(frame.interventions))
         entry = replace(entry, intervention=iv)
     if entry.kind.startswith("pdsa_"):
-        entry = _with_cycle(entry, log)
+        entry = _with_cycle(entry, log, frame.region_interventions)
     return entry
 
 
@@ -309,14 +329,16 @@ class _Cycles:
         return sorted(self.numbers - set(self.closed))
 
 
-def _region_cycles(log: pd.DataFrame, region_id: str) -> dict[str, _Cycles]:
+def _region_cycles(
+    log: pd.DataFrame, region_id: str, region_interventions: Mapping[str, Collection[str]]
+) -> dict[str, _Cycles]:
     """Intervention id ("" for none) -> the region's cycles of that intervention."""
     own = log[log["region_id"] == region_id] if len(log) else log
     if own.empty:
         return {}
     own = own.assign(
-        cycle=pdsa_cycles(own),
-        scope=own["intervention"].fillna("").astype(str).map(_id_or_empty),
+        cycle=pdsa_cycles(own, region_interventions),
+        scope=attributed_interventions(own, region_interventions),
     ).dropna(subset=["cycle"])
     scopes = {}
     for scope, rows in own.groupby("scope"):
@@ -328,17 +350,24 @@ def _region_cycles(log: pd.DataFrame, region_id: str) -> dict[str, _Cycles]:
     return scopes
 
 
-def _with_cycle(entry: Entry, log: pd.DataFrame) -> Entry:
+def _with_cycle(
+    entry: Entry, log: pd.DataFrame, region_interventions: Mapping[str, Collection[str]]
+) -> Entry:
     """The entry with its cycle (and, for a step of an open cycle, that cycle's intervention).
 
-    A plan without a number opens the next cycle of its region and intervention.
+    A step without an intervention belongs to the region's intervention when
+    it has exactly one. A plan without a number opens the next cycle of its
+    region and intervention.
     Another step without a number belongs to the one open cycle; without an
     intervention it joins the region's one open cycle whatever its intervention.
     A step of a cycle that its act step closed is refused (a new plan needs a
     new number).
     """
-    scopes = _region_cycles(log, entry.region_id)
+    scopes = _region_cycles(log, entry.region_id, region_interventions)
     step = entry.kind.removeprefix("pdsa_")
+    only = region_interventions.get(entry.region_id, ())
+    if entry.intervention is None and len(only) == 1:
+        entry = replace(entry, intervention=next(iter(only)))
     if entry.intervention is None and step != "plan":
         candidates = {
             scope
@@ -413,8 +442,20 @@ def read_frame(con: duckdb.DuckDBPyConnection, raw_dir: Path, scratch: Path) -> 
         con.execute("SELECT region_id, country FROM regions WHERE region_id IS NOT NULL").fetchall()
     )
     windows = {c: (first, last) for c, first, last in con.execute(COUNTRY_WINDOWS_SQL).fetchall()}
-    names = con.execute("SELECT DISTINCT intervention FROM typed_interventions").fetchall()
-    return StudyFrame(countries, windows, frozenset(intervention_id(n) for (n,) in names if n))
+    rows = con.execute("""
+        SELECT DISTINCT coalesce(p.region_id, i.unit_id), i.intervention
+        FROM typed_interventions i
+        LEFT JOIN practices p ON i.unit_type = 'practice' AND p.practice_id = i.unit_id
+        WHERE i.intervention IS NOT NULL""").fetchall()
+    per_region: dict[str, set[str]] = {}
+    for region, name in rows:
+        per_region.setdefault(region, set()).add(intervention_id(name))
+    return StudyFrame(
+        countries,
+        windows,
+        frozenset(i for ids in per_region.values() for i in ids),
+        {r: frozenset(ids) for r, ids in per_region.items()},
+    )
 
 
 def log_path(raw_dir: Path) -> Path | None:

@@ -265,12 +265,14 @@ def write_index_pages(
     names: dict[str, str],
     pilots: dict[str, list[tuple[str, object]]],
     data_quality: dict[str, Path] | None = None,
+    learning: dict[str, Path] | None = None,
 ) -> list[Path]:
     """Write the landing page of every language and the researchers' page (atomically).
 
     ``pilots`` maps a region to its interventions and their start months, in
     order; the first names the region's programme, by which the page groups.
-    ``data_quality`` maps a language to its data-quality page, if written.
+    ``data_quality`` maps a language to its data-quality page, if written, and
+    ``learning`` to its programme learning page.
 
     ``reports/index.html`` is in the first (primary) language; every other
     language gets ``index.<lang>.html``. Returns the paths written.
@@ -296,6 +298,7 @@ def write_index_pages(
             page=page,
         )
         quality = (data_quality or {}).get(language)
+        lessons = (learning or {}).get(language)
         html = env.get_template("index.html.j2").render(
             study=study,
             language=language,
@@ -303,6 +306,7 @@ def write_index_pages(
             groups=programme_groups(rows, programmes, words),
             n_regions=len(rows),
             data_quality=layout.link(quality, page) if quality and quality.is_file() else None,
+            learning=layout.link(lessons, page) if lessons and lessons.is_file() else None,
             generated=words.moment(generated),
             synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
             researchers=layout.link(layout.researchers, page),

@@ -90,7 +90,9 @@ def _candidates(
     """``(month, order, kind, label)`` of every marker, before numbering."""
     found: list[tuple[pd.Timestamp, int, MarkerKind, str]] = []
     if len(events):
-        log = events.assign(month=_months(events["date"]), cycle=pdsa_cycles(events))
+        regions = set(events["region_id"]) if "region_id" in events.columns else set()
+        own = {region: [code for code, _ in starts] for region in regions}
+        log = events.assign(month=_months(events["date"]), cycle=pdsa_cycles(events, own))
         if "intervention" not in log.columns:
             log = log.assign(intervention=None)
         texts = log["text"] if "text" in log.columns else pd.Series("", index=log.index)

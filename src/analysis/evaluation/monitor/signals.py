@@ -75,8 +75,10 @@ class Signal:
     indicator
         The indicator (a region-month column).
     rule
-        The XmR rule (``outside_limits``, ``shift``, ``trend``, ``two_of_three``)
-        or the run-chart rule (``long_run``, ``few_crossings``).
+        The XmR rule (``outside_limits``, ``shift``, ``trend``, ``two_of_three``),
+        the run-chart rule (``long_run``, ``few_crossings``), or ``step``: the
+        limits were recalculated after a sustained shift that followed a logged
+        change (:func:`signal_history` only).
     direction
         ``up`` or ``down``; ``None`` for too few crossings.
     nature
@@ -363,21 +365,16 @@ def _segments(
         current = segments[-1]
         found = next(
             (
-                (step, segment)
+                (step, charted[charted.index >= step.month])
                 for step, side in _steps(current, candidates, after=current.baseline_end)
-                if (
-                    segment := _segment(
-                        charted[charted.index >= step.month], BASELINE_MIN, improvement, step
-                    )
-                )
-                and _sustained(current, segment, side)
+                if _sustained(current, charted[charted.index >= step.month], side)
             ),
             None,
         )
-        if found is None:
+        segment = _segment(found[1], BASELINE_MIN, improvement, found[0]) if found else None
+        if found is None or segment is None:
             break
-        step, segment = found
-        earlier = charted[(charted.index >= current.first) & (charted.index < step.month)]
+        earlier = charted[(charted.index >= current.first) & (charted.index < found[0].month)]
         base = current.baseline_points if current.change is None else BASELINE_MIN
         segments[-1] = _segment(earlier, base, improvement, current.change) or current
         segments.append(segment)
@@ -412,14 +409,17 @@ def _steps(
                 break
 
 
-def _sustained(before: Segment, after: Segment, direction: int) -> bool:
-    """Whether the new segment's level moved the shift's way by at least one standard deviation.
+def _sustained(before: Segment, after: pd.Series, direction: int) -> bool:
+    """Whether the level from the change on moved the shift's way by one standard deviation.
 
-    One standard deviation of an XmR chart is its mean moving range / 1.128
-    (the limits are three of them from the mean).
+    The level is the mean of the first :data:`BASELINE_MIN` values from the
+    change on (what the new segment's centre line would be); one standard
+    deviation of an XmR chart is its mean moving range / 1.128 (the limits are
+    three of them from the mean).
     """
+    level = after.dropna().iloc[:BASELINE_MIN].mean()
     sigma = before.xmr.mean_moving_range / 1.128
-    moved = after.xmr.mean - before.xmr.mean
+    moved = level - before.xmr.mean
     return bool(np.sign(moved) == direction and abs(moved) >= sigma)
 
 
@@ -445,11 +445,14 @@ def _blocks(flags: np.ndarray, sides: np.ndarray) -> list[tuple[int, int]]:
     return blocks
 
 
-def _xmr_signals(indicator: str, xmr: XmrChartResult, recent: int) -> list[Signal]:
+def _xmr_signals(
+    indicator: str, xmr: XmrChartResult, recent: int, *, merge: bool = True
+) -> list[Signal]:
     """The XmR chart's special causes reaching the latest ``recent`` points, per rule and side.
 
     A shift or trend counts whole when it reaches the latest months; of points
-    outside or close to the limits only those in the latest months count.
+    outside or close to the limits only those in the latest months count. With
+    ``merge`` the blocks of one rule and side become one signal.
     """
     d = xmr.data
     tail_start = max(len(d) - recent, 0)
@@ -477,7 +480,7 @@ def _xmr_signals(indicator: str, xmr: XmrChartResult, recent: int) -> list[Signa
                     len(rows),
                 )
             )
-    return _merge(found)
+    return _merge(found) if merge else found
 
 
 def _merge(signals: list[Signal]) -> list[Signal]:
@@ -534,6 +537,38 @@ def _run_signals(
 def _signals(indicator: str, segment: Segment, recent: int) -> list[Signal]:
     xmr = _xmr_signals(indicator, segment.xmr, recent)
     return xmr + _run_signals(indicator, segment.run, segment.xmr.improvement, recent)
+
+
+def signal_history(chart: IndicatorChart) -> tuple[Signal, ...]:
+    """Every special cause of the chart over all its months, and its steps, in time order.
+
+    Where :attr:`IndicatorChart.signals` says what the chart signals *now*, this
+    is what it signalled at any time: each XmR special cause of each segment,
+    and a ``step`` signal where a segment starts (its direction and nature those
+    of the change in the mean). The programme learning page asks which actions
+    such signals followed.
+    """
+    found: list[Signal] = []
+    for before, segment in zip((None, *chart.segments), chart.segments, strict=False):
+        found += _xmr_signals(chart.indicator, segment.xmr, len(segment.xmr.data), merge=False)
+        if before is not None:
+            up = segment.xmr.mean > before.xmr.mean
+            nature: Nature = "neutral"
+            if chart.improvement is not None:
+                nature = "improvement" if up == (chart.improvement == "increase") else "concern"
+            found.append(
+                Signal(
+                    chart.indicator,
+                    "step",
+                    "up" if up else "down",
+                    nature,
+                    segment.first,
+                    segment.last,
+                    segment is chart.segments[-1],
+                    len(segment.xmr.data),
+                )
+            )
+    return tuple(sorted(found, key=lambda s: s.first))
 
 
 def monitor_charts_data(
