@@ -93,6 +93,18 @@ def ingest_if_changed(config: StudyConfig, *, force: bool = False) -> bool:
     return True
 
 
+def ingest_if_stale(config: StudyConfig) -> bool:
+    """Re-ingest before a run when the raw data changed since the workbench's last ingest.
+
+    Only a processed folder the workbench ingested itself (it has the record of
+    :func:`ingest_if_changed`) is compared with the raw data: an entry added
+    with ``workbench log add`` then reaches the next ``workbench run``.
+    """
+    if not isinstance(read_json(config.processed_dir / INGEST_RECORD), dict):
+        return False
+    return ingest_if_changed(config)
+
+
 def _panels_exist(config: StudyConfig) -> bool:
     return all(
         (config.processed_dir / n).is_file()
@@ -560,6 +572,7 @@ def run_regions(
     """
     if as_of is not None:
         edition_month(as_of)
+    ingest_if_stale(config)
     _, jobs = _plan(config, notebook or config.notebook, languages, parameters, as_of=as_of)
     layout_of(config).prepare()
     result = execute_jobs(
