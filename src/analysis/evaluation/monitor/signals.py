@@ -12,7 +12,7 @@ Per indicator the monitor computes one :class:`IndicatorChart`:
   Count rule) starts in the months just after a logged change (a PDSA *do*
   step, a staffing change or an intervention start, see
   :mod:`analysis.evaluation.monitor.annotations`), the limits are recalculated
-  from that change on and the chart draws the step (as R ``NHSRplotthedots``
+  from the shift's first month on and the chart draws the step (as R ``NHSRplotthedots``
   does with ``rebase``): the new level is the process now, and only a further
   change is a signal;
 * a run chart (Anhøj rules) and an XmR chart (Making Data Count rules) per
@@ -365,16 +365,20 @@ def _segments(
         current = segments[-1]
         found = next(
             (
-                (step, charted[charted.index >= step.month])
-                for step, side in _steps(current, candidates, after=current.baseline_end)
-                if _sustained(current, charted[charted.index >= step.month], side)
+                (step, begin)
+                for step, side, begin in _steps(current, candidates, after=current.baseline_end)
+                if _sustained(current, charted[charted.index >= begin], side)
             ),
             None,
         )
-        segment = _segment(found[1], BASELINE_MIN, improvement, found[0]) if found else None
+        segment = (
+            _segment(charted[charted.index >= found[1]], BASELINE_MIN, improvement, found[0])
+            if found
+            else None
+        )
         if found is None or segment is None:
             break
-        earlier = charted[(charted.index >= current.first) & (charted.index < found[0].month)]
+        earlier = charted[(charted.index >= current.first) & (charted.index < found[1])]
         base = current.baseline_points if current.change is None else BASELINE_MIN
         segments[-1] = _segment(earlier, base, improvement, current.change) or current
         segments.append(segment)
@@ -383,14 +387,16 @@ def _segments(
 
 def _steps(
     segment: Segment, changes: Sequence[Marker], *, after: pd.Timestamp
-) -> Iterator[tuple[Marker, int]]:
-    """Each logged change a shift of ``segment`` follows, with the shift's side (1 up, -1 down).
+) -> Iterator[tuple[Marker, int, pd.Timestamp]]:
+    """Each logged change a shift of ``segment`` follows: the change, side (1 up, -1 down), month.
 
     A logged change after ``after`` (the end of the segment's baseline) is
     followed by a shift when, in its month or up to :data:`CHANGE_LAG` months
     later, a point begins 7 (:data:`~analysis.methods.spc.RUN_LENGTH`) points
     that are all part of a shift on one side of the mean (Making Data Count's
-    rule), however early that shift began.
+    rule), however early that shift began. The month is that point's: the new
+    segment starts there, so that the months between the change and the
+    shift (the old level) do not enter the new limits.
     """
     d = segment.xmr.data
     shift = d["shift"].to_numpy(dtype=bool)
@@ -405,7 +411,7 @@ def _steps(
         for i in np.flatnonzero(window):
             run = slice(i, i + RUN_LENGTH)
             if len(shift[run]) == RUN_LENGTH and shift[run].all() and len(set(sides[run])) == 1:
-                yield change, int(sides[i])
+                yield change, int(sides[i]), pd.Timestamp(months[i])
                 break
 
 
