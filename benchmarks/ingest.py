@@ -6,9 +6,9 @@ Usage::
 
 Generates the national demo once into a cache folder outside the repository
 (default ``~/.cache/pilot-workbench/bench``, or ``$PILOT_BENCH_DIR``) and reuses
-it while ``demo.py`` is unchanged. Then, each in a fresh subprocess so that the
-peak resident memory (``ru_maxrss``, which includes DuckDB's native memory) is
-that of the job alone:
+it while the ``analysis.data.demo`` package is unchanged. Then, each in a fresh
+subprocess so that the peak resident memory (``ru_maxrss``, which includes
+DuckDB's native memory) is that of the job alone:
 
 1. ``analysis.data.ingest.ingest`` (validation + panel + outputs);
 2. a straightforward pandas implementation of the same aggregation (read the
@@ -111,7 +111,11 @@ print(json.dumps({"seconds": time.perf_counter() - t, "events": n_events,
 
 
 def _demo_version() -> str:
-    return hashlib.sha256(Path(demo.__file__).read_bytes()).hexdigest()[:16]
+    """Hash of the demo package's modules: a changed generator makes new national data."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(demo.__file__).parent.glob("*.py")):
+        digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def ensure_national(data_dir: Path, seed: int) -> tuple[Path, float | None]:

@@ -48,6 +48,7 @@ from analysis.evaluation.summary import (
     overlap_caveats,
     summary_markdown,
 )
+from analysis.evaluation.survey import SURVEY_OUTCOMES, survey_table
 from analysis.evaluation.tables import (
     action_log,
     intervention_timeline,
@@ -84,7 +85,7 @@ if evaluation.effects:
 # %% tags=["remove-input"]
 display(Markdown(words.md("report.details")))
 display(Markdown(words.md("report.trends")))
-for outcome in outcomes:
+for outcome in data.observed(outcomes):  # panel outcomes the data hold
     figure, alt = plot_trends(data, outcome, words)
     show(figure, alt=alt)
 
@@ -97,6 +98,12 @@ if event_studies:
 for outcome, fit in event_studies:
     figure, alt = plot_event_study(fit, outcome, words)
     show(figure, alt=alt)
+
+# %% tags=["remove-input"]
+survey_items = [o for o in outcomes if o in SURVEY_OUTCOMES]
+if survey_items and not data.survey.empty:
+    display(Markdown(words.md("report.survey", k=k)))
+    show_table(survey_table(data, words, survey_items, threshold=k), words=words)
 
 # %% tags=["remove-input"]
 display(Markdown(words.md("report.profile")))

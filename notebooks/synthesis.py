@@ -70,7 +70,7 @@ if not pooled:
     display(Markdown(words.md("synthesis.nothing_to_pool")))
 for (programme, outcome), fit in pooled.items():
     ratio = bool((results.loc[results["outcome"] == outcome, "scale"] == "ratio").all())
-    name = words.intervention(programme)
+    name = words.capital(words.intervention(programme))
     display(
         Markdown(
             words.md("synthesis.heading", programme=name, outcome=words.indicator(outcome).title())

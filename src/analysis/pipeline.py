@@ -507,6 +507,7 @@ def refresh_index(config: StudyConfig) -> list[Path]:
             languages=languages,
             evaluation_notebook=config.notebook,
             names=names,
+            countries=dict(zip(table["region_id"], table["country"], strict=True)),
             pilots=region_interventions(config),
             data_quality=quality,
             learning=learning,

@@ -12,6 +12,7 @@ import pytest
 
 from analysis.data.contract import TABLES, contract_markdown, dtype_markdown, pandera_schema
 from analysis.data.demo import generate_demo
+from analysis.data.survey import SURVEY_ITEMS
 from analysis.ids import SAFE_ID_RULE
 
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "data-contract.md"
@@ -89,10 +90,23 @@ def test_ground_truth_format(truth: list[dict], panel: pd.DataFrame) -> None:
     for t in truth:
         assert {"region_id", "intervention", "outcome", "effect", "scale"} <= set(t)
         assert t["scale"] in ("ratio", "difference")
-        assert t["outcome"] in panel.columns
+        assert t["outcome"] in panel.columns or t["outcome"] in SURVEY_ITEMS
         assert f"treated_{t['intervention']}" in panel.columns
     pairs = {(t["region_id"], t["outcome"]) for t in truth}
     assert ("NL-NLI", "referral_rate_medical_specialist") in pairs
+    for region, outcome in [
+        ("NL-NLI", "repeat_contact_share"),
+        ("NL-NLI", "referral_rate_physiotherapy"),
+        ("NL-NLI", "referral_rate_diagnostics"),
+        ("NL-NLI", "job_satisfaction"),
+        ("NL-KNH", "contacts_per_gp_fte"),
+        ("BE-ELZ08", "patient_stop_share"),
+        ("BE-ELZ08", "third_next_available_days"),
+        ("BE-ELZ08", "workload_score"),
+    ]:
+        assert (region, outcome) in pairs, (region, outcome)
+    dx = [t for t in truth if t["outcome"] == "referral_rate_diagnostics"]
+    assert all(0.88 < t["effect"] < 0.94 for t in dx)  # about -9 % (VGZ interim report)
     ms = [t for t in truth if t["outcome"] == "referrals_medical_specialist"]
     assert all(0.75 < t["effect"] < 0.9 for t in ms)  # about -20 %, ramp-up included
 
@@ -119,9 +133,18 @@ def _did(panel: pd.DataFrame, t: dict, pilot_regions: set[str]) -> float:
     return pilot / comparison if t["scale"] == "ratio" else pilot - comparison
 
 
+#: Effects a naive before/after comparison of a region's mean cannot check: the patient
+#: stop of a few practices is too noisy, and it moves the waiting time too (a stop lengthens
+#: it), so both are left to the estimators' coverage test (tests/pipeline/test_correctness.py);
+#: the survey items are not panel columns (tests/evaluation/test_survey.py).
+NOT_IN_PANEL_CHECK = {"patient_stop_share", "third_next_available_days", *SURVEY_ITEMS}
+
+
 def test_effects_show_in_the_panel(truth: list[dict], panel: pd.DataFrame) -> None:
     pilot_regions = {t["region_id"] for t in truth}
     for t in truth:
+        if t["outcome"] in NOT_IN_PANEL_CHECK:
+            continue
         est = _did(panel, t, pilot_regions)
         if t["scale"] == "ratio":
             assert np.sign(np.log(est)) == np.sign(np.log(t["effect"])), t

@@ -108,7 +108,7 @@ def test_reingest_keeps_what_the_workbench_did_not_make(mini_raw: Path, tmp_path
     ingest(mini_raw, out)
     assert (out / "my_notes.txt").read_text() == "keep me"
     assert (out / "figures" / "trend.png").read_bytes() == b"\x89PNG"
-    assert not (out / "survey.parquet").exists(), "a file the workbench made before goes"
+    assert not (out / "survey_practice_wave.parquet").exists(), "a file the workbench made goes"
     assert staging_siblings(tmp_path) == []
 
 

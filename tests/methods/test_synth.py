@@ -8,6 +8,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from analysis.methods.synth import PlaceboResult, simplex_least_squares, synthetic_control
+from analysis.methods.synth._weights import _Problem
 
 YEARS = np.arange(2000, 2024)
 START = 2016
@@ -334,6 +335,61 @@ def test_simplex_least_squares_meets_the_kkt_conditions(seed):
     scale = np.abs(gradient).max()
     np.testing.assert_allclose(gradient[support], multiplier, atol=1e-8 * scale)
     assert (gradient[~support] >= multiplier - 1e-8 * scale).all()
+
+
+def _nested_problem(seed: int, *, inside_hull: bool) -> _Problem:
+    """A random inner/outer problem: 5 predictors, 12 donors, a 10-period window.
+
+    Inside the hull the treated unit's predictors are a convex combination of
+    the donors', so every V fits them exactly and the weights are not unique.
+    """
+    rng = np.random.default_rng(seed)
+    x0 = rng.normal(size=(5, 12))
+    x1 = x0 @ rng.dirichlet(np.ones(12)) if inside_hull else x0.mean(axis=1) + 1.0
+    z0 = rng.normal(size=(10, 12)).cumsum(axis=0)
+    z1 = z0 @ rng.dirichlet(np.ones(12)) + rng.normal(0, 0.5, 10)
+    return _Problem(x1, x0, z1, z0)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_v_gradient_matches_finite_differences(seed):
+    problem = _nested_problem(seed, inside_hull=False)
+    rng = np.random.default_rng(seed)
+    theta = rng.normal(0, 1.5, size=5)
+    loss, gradient = problem.loss_and_gradient_log(theta)
+    step = 1e-6
+    central = np.array(
+        [
+            problem.loss_and_gradient_log(theta + step * e)[0]
+            - problem.loss_and_gradient_log(theta - step * e)[0]
+            for e in np.eye(5)
+        ]
+    ) / (2 * step)
+    assert np.abs(gradient).max() > 1e-3  # not a flat spot
+    np.testing.assert_allclose(gradient, central, rtol=1e-5, atol=1e-7 * np.abs(central).max())
+    assert loss == pytest.approx(problem.loss_and_gradient_log(theta - theta.max())[0])
+
+
+@pytest.mark.parametrize("inside_hull", [False, True])
+def test_warm_started_weights_are_the_fresh_solution(inside_hull):
+    """Along a random walk of V the warm-started weights equal a fresh NNLS solve's.
+
+    Outside the hull most solves are certified on the last support; inside it
+    every donor ties and each solve starts afresh.
+    """
+    problem = _nested_problem(7, inside_hull=inside_hull)
+    x0 = problem.hull.discrepancy  # x1 = 0 in these coordinates
+    rng = np.random.default_rng(1)
+    log_v = np.zeros(5)
+    for _ in range(300):
+        log_v = log_v + rng.normal(0, 0.05, size=5)
+        root = np.sqrt(np.exp(log_v))
+        fresh = simplex_least_squares(np.zeros(5), root[:, None] * x0)
+        np.testing.assert_allclose(problem.weights(np.exp(log_v)), fresh, atol=1e-10)
+    if inside_hull:
+        assert problem.hull.warm_solves == 0
+    else:
+        assert problem.hull.warm_solves > 200
 
 
 # --- inference: restricted placebo test and placebo in time ------------------------------

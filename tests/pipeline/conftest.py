@@ -68,8 +68,9 @@ def stakeholder_reports(tmp_path_factory, demo_data) -> Path:
     """The demo batch as stakeholders get it, in Dutch (the default language).
 
     A Dutch pilot region with two interventions and two Flemish pilot regions
-    (so the synthesis pools), their monitors, the synthesis, index and
-    data-quality pages; built once per session.
+    (so the synthesis pools; one of them without a survey wave before its start),
+    their monitors, the synthesis, index and data-quality pages; built once per
+    session. The outcomes include a survey item, so the survey section is checked.
     """
     import json
 
@@ -83,7 +84,8 @@ def stakeholder_reports(tmp_path_factory, demo_data) -> Path:
         pilots.loc[pilots["country"] == "NL", "region_id"], key=lambda r: -len(starts[r])
     )
     regions = [dutch[0], *pilots[pilots["country"] == "BE"]["region_id"].head(2)]
-    write_config(project, regions=json.dumps(regions), language="nl")
+    outcomes = ["referral_rate_medical_specialist", "gp_contact_rate", "workload_score"]
+    write_config(project, regions=json.dumps(regions), outcomes=json.dumps(outcomes), language="nl")
     config = load_config(project / "workbench.toml")
     result = pipeline.build_reports(config)
     assert {o.status for o in result.outcomes} == {"ok"}, result.outcomes

@@ -327,7 +327,14 @@ TABLES: dict[str, Table] = {
                     minimum=0,
                     maximum=600,
                 ),
-                Field("icpc", "string", "ICPC-2 code", required=False, nullable=True),
+                Field(
+                    "icpc",
+                    "string",
+                    "ICPC-2 code of the complaint (its first three characters define a repeat "
+                    "visit, see below)",
+                    required=False,
+                    nullable=True,
+                ),
             ),
             foreign_keys=(_PRACTICE_FK,),
             required=False,
@@ -435,7 +442,8 @@ TABLES: dict[str, Table] = {
         ),
         Table(
             "survey",
-            "GP workforce survey: one row per respondent and wave.",
+            "GP workforce survey: one row per respondent and wave (the ingest aggregates it to "
+            "practices and waves; no respondent id leaves the ingest).",
             (
                 Field("respondent_id", "key", "pseudonymised respondent"),
                 Field("practice_id", "id", "practice of the respondent"),

@@ -30,6 +30,7 @@ from analysis.data.readers import (
     quote_ident,
     quote_literal,
 )
+from analysis.data.survey import SURVEY_TABLE, aggregate_survey
 from analysis.errors import InputError, WorkbenchError
 
 DUCKDB_THREADS = 2
@@ -46,8 +47,9 @@ OUTPUT_FILES = (
     "data_quality.html",
 )
 #: Every name the ingest writes into its output folder (an unmarked folder holding
-#: only these was made by a workbench version before the marker).
-OWN_NAMES = (*OUTPUT_FILES, "survey.parquet")
+#: only these was made by a workbench version before the marker; ``survey.parquet``
+#: held the respondents before they were aggregated to practices).
+OWN_NAMES = (*OUTPUT_FILES, f"{SURVEY_TABLE}.parquet", "survey.parquet")
 
 
 @dataclass
@@ -204,11 +206,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool
         "events": "events_out",
     }
     if has_survey:
-        con.execute(
-            "CREATE OR REPLACE TABLE survey_out AS SELECT * FROM survey "
-            "ORDER BY practice_id, respondent_id, wave"
-        )
-        tables["survey"] = "survey_out"
+        tables[SURVEY_TABLE] = aggregate_survey(con)
     for name, table in tables.items():
         _copy(con, f"SELECT {_as_timestamps(con, table)} FROM {table}", build / f"{name}.parquet")
     _write_database(build, list(tables))
@@ -330,7 +328,8 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
         Folder to (re)create with ``practice_month.parquet``, ``region_month.parquet``,
         ``regions.parquet``, ``practices.parquet``, ``interventions.parquet``,
         ``events.parquet``, ``workbench.duckdb``, ``data_quality.json`` and
-        ``data_quality.html`` (plus ``survey.parquet`` when a survey is supplied).
+        ``data_quality.html`` (plus ``survey_practice_wave.parquet``, the survey
+        aggregated to practices and waves, when a survey is supplied).
 
     Returns
     -------

@@ -39,12 +39,25 @@ REFERRAL_COUNTS: dict[str, str] = {
     **{f"referrals_{d}": f"count(*) FILTER (destination = '{d}')" for d in DESTINATIONS},
 }
 PRESCRIPTION_COUNTS: dict[str, str] = {"prescriptions": "count(*)"}
+
+#: Days back a contact looks for an earlier contact on the same complaint (a repeat visit).
+REPEAT_WINDOW_DAYS = 28
+#: The complaint of a contact: its three-character ICPC-2 code (letter and two digits), so
+#: that national extensions (``T90.02``) count as the same complaint as ``T90``.
+ICPC_COMPLAINT = "upper(left(trim(icpc), 3))"
+#: Count columns of the repeat-visit measure (event-level contacts with an ICPC code only).
+REPEAT_COUNTS = ("icpc_contacts", "repeat_contacts")
 EVENT_COUNTS = {
     "contacts": CONTACT_COUNTS,
     "referrals": REFERRAL_COUNTS,
     "prescriptions": PRESCRIPTION_COUNTS,
 }
-ALL_COUNTS: tuple[str, ...] = (*CONTACT_COUNTS, *REFERRAL_COUNTS, *PRESCRIPTION_COUNTS)
+ALL_COUNTS: tuple[str, ...] = (
+    *CONTACT_COUNTS,
+    *REPEAT_COUNTS,
+    *REFERRAL_COUNTS,
+    *PRESCRIPTION_COUNTS,
+)
 
 #: Rates per 1,000 listed patients per year: rate column -> count column.
 RATES: dict[str, str] = {
@@ -79,7 +92,10 @@ def intervention_id(name: str) -> str:
 
 
 def aggregate_events(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
-    """Create ``agg_<table>`` (practice_id, month, counts) for each event table present."""
+    """Create ``agg_<table>`` (practice_id, month, counts) for each event table present.
+
+    With contacts also ``agg_repeats`` (:func:`aggregate_repeats`).
+    """
     for table, counts in EVENT_COUNTS.items():
         if table not in present:
             continue
@@ -88,6 +104,31 @@ def aggregate_events(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
             CREATE OR REPLACE TABLE agg_{table} AS
             SELECT practice_id, CAST(date_trunc('month', date) AS DATE) AS month, {cols}
             FROM typed_{table} GROUP BY ALL""")
+    if "contacts" in present:
+        aggregate_repeats(con)
+
+
+def aggregate_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """Create ``agg_repeats``: per practice-month, contacts with an ICPC code and repeats.
+
+    A contact is a *repeat* when the same patient had a contact with the same
+    complaint (:data:`ICPC_COMPLAINT`) at the same practice 1 to
+    :data:`REPEAT_WINDOW_DAYS` days before (any contact type and provider; a
+    second contact on the same day is not a return). Contacts without an ICPC
+    code are left out of both counts. A window function over the event table
+    counts the earlier contacts, so no patient data leave DuckDB.
+    """
+    days = REPEAT_WINDOW_DAYS
+    con.execute(f"""
+        CREATE OR REPLACE TABLE agg_repeats AS
+        SELECT practice_id, CAST(date_trunc('month', date) AS DATE) AS month,
+               count(*) AS icpc_contacts, count(*) FILTER (earlier > 0) AS repeat_contacts
+        FROM (SELECT practice_id, date,
+                     count(*) OVER (PARTITION BY practice_id, patient_id, {ICPC_COMPLAINT}
+                                    ORDER BY date RANGE BETWEEN INTERVAL {days} DAYS PRECEDING
+                                                        AND INTERVAL 1 DAY PRECEDING) AS earlier
+              FROM typed_contacts WHERE nullif(trim(icpc), '') IS NOT NULL)
+        GROUP BY ALL""")
 
 
 def _count_columns(present: set[str], aggregated_columns: set[str]) -> list[str]:
@@ -98,6 +139,9 @@ def _count_columns(present: set[str], aggregated_columns: set[str]) -> list[str]
             for name in counts:
                 value = f"coalesce(agg_{table}.{name}, 0)" if table in present else "NULL"
                 items.append(f"CAST({value} AS BIGINT) AS {name}")
+        for name in REPEAT_COUNTS:
+            value = f"coalesce(agg_repeats.{name}, 0)" if "contacts" in present else "NULL"
+            items.append(f"CAST({value} AS BIGINT) AS {name}")
     else:
         for name in ALL_COUNTS:
             value = f"pm.{name}" if name in aggregated_columns else "NULL"
@@ -106,10 +150,11 @@ def _count_columns(present: set[str], aggregated_columns: set[str]) -> list[str]
 
 
 def _joins(present: set[str]) -> str:
+    tables = [t for t in EVENT_COUNTS if t in present]
+    tables += ["repeats"] if "contacts" in present else []
     return "\n".join(
         f"LEFT JOIN agg_{t} ON agg_{t}.practice_id = pm.practice_id AND agg_{t}.month = pm.month"
-        for t in EVENT_COUNTS
-        if t in present
+        for t in tables
     )
 
 
@@ -122,6 +167,9 @@ def _derived() -> list[str]:
     items += [
         "CASE WHEN gp_fte > 0 THEN gp_minutes / gp_fte END AS gp_minutes_per_fte",
         "CASE WHEN gp_fte > 0 THEN list_size / gp_fte END AS patients_per_gp_fte",
+        "CASE WHEN gp_fte > 0 THEN gp_contacts / gp_fte END AS contacts_per_gp_fte",
+        "CASE WHEN icpc_contacts > 0 THEN repeat_contacts * 1.0 / icpc_contacts END "
+        "AS repeat_contact_share",
         "CASE WHEN contacts > 0 THEN (contacts - gp_contacts) * 1.0 / contacts END "
         "AS non_gp_contact_share",
         "CASE WHEN contacts > 0 THEN e_consults * 1.0 / contacts END AS e_consult_share",
@@ -213,6 +261,7 @@ def build_practice_month(
         SELECT * EXCLUDE (first_treated_month),
                ({any_treated}) AS treated, first_treated_month,
                CAST(year(month) AS INTEGER) AS year,
+               CAST(NOT accepting_new_patients AS DOUBLE) AS patient_stop_share,
                {derived}
         FROM panel_treat ORDER BY practice_id, month""")
 
@@ -235,6 +284,7 @@ def build_region_month(
                avg(CAST(treated AS DOUBLE)) AS share_treated,
                {shares + "," if shares else ""}
                avg(CAST(accepting_new_patients AS DOUBLE)) AS share_accepting_new_patients,
+               avg(patient_stop_share) AS patient_stop_share,
                avg(third_next_available_days) AS third_next_available_days
                {", " + nulls if nulls else ""}
         FROM practice_month GROUP BY region_id, month""")

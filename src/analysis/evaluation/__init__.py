@@ -4,6 +4,8 @@ The report notebooks call these functions; they hold no logic of their own.
 
 - :mod:`~analysis.evaluation.load`: a region's slice of the processed data;
 - :mod:`~analysis.evaluation.estimate`: effects per outcome and method;
+- :mod:`~analysis.evaluation.survey`: the GP survey: means per wave (also for the monitor,
+  ``survey_by_wave``) and the effect across waves;
 - :mod:`~analysis.evaluation.summary`: the answer first, headline table, appendix;
 - :mod:`~analysis.evaluation.tables`, :mod:`~analysis.evaluation.charts`: what a report shows;
 - :mod:`~analysis.evaluation.caveats`: data caveats in words;

@@ -21,23 +21,28 @@ def _outcome_words(outcome: str, words: Words) -> str:
 
 
 def skip_caveats(evaluation: Evaluation, words: Words, *, threshold: int) -> list[str]:
-    """One sentence per outcome and reason of ``evaluation.skipped``."""
+    """Sentences on ``evaluation.skipped``: per outcome with other estimates the methods
+    that gave none and why; the outcomes without any estimate in one sentence per reason."""
     methods = words.section("methods")
     grouped: dict[tuple[str, str], list[str]] = {}
     for skipped in evaluation.skipped:
         grouped.setdefault((skipped.outcome, skipped.reason), []).append(skipped.method)
     estimated = {e.outcome for e in evaluation.effects}
     sentences = []
+    unestimated: dict[str, list[str]] = {}  # reason -> outcomes without any estimate
     for (outcome, reason), skipped_methods in grouped.items():
-        why = words.text(f"skip.{reason}")
         name = _outcome_words(outcome, words)
         if outcome in estimated:
             listed = words.listing([methods.get(m, m) for m in skipped_methods])
+            why = words.text(f"skip.{reason}")
             sentences.append(
                 words.md("caveats.skipped_methods", outcome=name, methods=listed, reason=why)
             )
         else:
-            sentences.append(words.md("caveats.no_estimate", outcome=name, reason=why))
+            unestimated.setdefault(reason, []).append(name)
+    for reason, names in unestimated.items():  # one sentence per reason
+        why = words.text(f"skip.{reason}")
+        sentences.append(words.md("caveats.no_estimate", outcome=words.listing(names), reason=why))
     for outcome, n in evaluation.left_out.items():
         sentences.append(
             words.md(

@@ -40,7 +40,9 @@ Scale = Literal["ratio", "difference"]
 Method = Literal["att_gt", "twfe", "its", "synthetic_control"]
 #: Why a method gave no estimate for an outcome (words: the catalogue's ``[skip]`` section).
 SkipReason = Literal[
+    "no_data",
     "no_pre_period",
+    "no_pre_wave",
     "no_post_period",
     "no_baseline",
     "no_comparison",
@@ -57,6 +59,7 @@ RATE_COUNTS = {
     "referral_rate_physiotherapy": "referrals_physiotherapy",
     "referral_rate_mental_health": "referrals_mental_health",
     "referral_rate_social_welfare": "referrals_social_welfare",
+    "referral_rate_diagnostics": "referrals_diagnostics",
     "contact_rate": "contacts",
     "gp_contact_rate": "gp_contacts",
     "nurse_contact_rate": "nurse_contacts",
@@ -219,10 +222,13 @@ def _complete_quarters(frame: pd.DataFrame) -> tuple[pd.DataFrame, int]:
     return frame[frame["practice_id"].isin(complete)], int(len(periods) - len(complete))
 
 
-def _as_scale(
+def as_scale(
     att: float, low: float, high: float, treated_mean: float, scale: Scale
 ) -> tuple[float, float, float]:
-    """Express a level effect as a ratio to the counterfactual mean of the treated."""
+    """Express a level effect as a ratio to the counterfactual mean of the treated.
+
+    For ``scale="difference"`` the effect is returned as it is.
+    """
     if scale == "difference":
         return att, low, high
     counterfactual = treated_mean - np.array([att, low, high])
@@ -230,7 +236,8 @@ def _as_scale(
     return float(ratio[0]), float(ratio[1]), float(ratio[2])
 
 
-def _n_treated(frame: pd.DataFrame) -> int:
+def n_treated(frame: pd.DataFrame) -> int:
+    """Pilot practices (``cohort > 0``) of a difference-in-differences frame."""
     return int(frame.loc[frame["cohort"] > 0, "practice_id"].nunique())
 
 
@@ -288,7 +295,7 @@ def primary_did(frame: pd.DataFrame, outcome: str, *, alpha: float = 0.05) -> Pr
     )
     overall = cs.aggregate("simple").overall
     low, high = small_sample_interval(
-        overall.estimate, overall.std_error, _n_treated(frame), alpha=alpha
+        overall.estimate, overall.std_error, n_treated(frame), alpha=alpha
     )
     return PrimaryEstimate(cs, overall.estimate, overall.std_error, low, high)
 
@@ -318,7 +325,7 @@ def _did_effects(
     except ValueError as exc:  # the data cannot support the estimator (LinAlgError included)
         evaluation.skip(outcome, methods, "estimator_failed", str(exc))
         return False
-    est = _as_scale(primary.estimate, primary.ci_low, primary.ci_high, mean1, scale)
+    est = as_scale(primary.estimate, primary.ci_low, primary.ci_high, mean1, scale)
     evaluation.effects.append(Effect(outcome, "att_gt", *est, scale, n, primary=True))
     evaluation.fits[(outcome, "att_gt")] = primary.fit
     try:
@@ -327,7 +334,7 @@ def _did_effects(
         evaluation.skip(outcome, ["twfe"], "estimator_failed", str(exc))
         return True
     row = tw.effects.iloc[0]
-    est = _as_scale(row["estimate"], row["ci_low"], row["ci_high"], mean1, scale)
+    est = as_scale(row["estimate"], row["ci_low"], row["ci_high"], mean1, scale)
     evaluation.effects.append(Effect(outcome, "twfe", *est, scale, n))
     evaluation.fits[(outcome, "twfe")] = tw
     return True
@@ -426,7 +433,7 @@ def _synth_effect(data: RegionData, outcome: str, evaluation: Evaluation) -> Non
     treated = regions[regions["region_id"] == data.region_id].set_index("period")[outcome]
     gap, treated_mean = float(fit.gap[post].mean()), float(treated[post].mean())
     scale = outcome_scale(outcome)
-    est = _as_scale(gap, gap, gap, treated_mean, scale)[0]
+    est = as_scale(gap, gap, gap, treated_mean, scale)[0]
     evaluation.effects.append(
         Effect(
             outcome,
@@ -452,8 +459,16 @@ def methods_for(data: RegionData, outcome: str) -> list[Method]:
 
 
 def _timing_problem(data: RegionData, outcome: str) -> SkipReason | None:
-    """``no_pre_period`` / ``no_post_period`` when no pilot practice-month lies before / after."""
+    """Why the pilot practices' months cannot support an estimate, or ``None``.
+
+    ``no_data`` when they hold no value of the outcome at all (an optional column
+    not delivered, contacts without ICPC codes, aggregated counts only);
+    ``no_pre_period`` / ``no_post_period`` when no pilot practice-month with a
+    value lies before / after the start.
+    """
     pilots = data.pilot_practices.dropna(subset=[outcome])
+    if pilots.empty:
+        return "no_data"
     month = pd.to_datetime(pilots["month"])
     start = pd.to_datetime(pilots["first_treated_month"])
     if not (month < start).any():
@@ -480,7 +495,9 @@ def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
     data
         From :func:`analysis.evaluation.load_region`.
     outcomes
-        Columns of the practice-month panel.
+        Columns of the practice-month panel, and survey items
+        (:data:`analysis.evaluation.survey.SURVEY_OUTCOMES`: a difference-in-differences
+        across the survey's waves, :func:`analysis.evaluation.survey.survey_effect`).
 
     Returns
     -------
@@ -489,16 +506,24 @@ def evaluate_region(data: RegionData, outcomes: list[str]) -> Evaluation:
         ``skipped``: the outcomes and methods the data could not support, with
         the reason.
     """
+    from analysis.evaluation.survey import SURVEY_OUTCOMES, survey_effect
+
     evaluation = Evaluation(design=data.design)
     for outcome in outcomes:
-        if outcome not in data.panel.columns:
-            raise ValueError(f"outcome {outcome!r} is not a column of the practice-month panel")
+        if outcome not in data.panel.columns and outcome not in SURVEY_OUTCOMES:
+            raise ValueError(
+                f"outcome {outcome!r} is neither a column of the practice-month panel nor a "
+                f"survey item ({', '.join(SURVEY_OUTCOMES)})"
+            )
     if data.design == "descriptive":
         reason = _pilot_problem(data)
         for outcome in outcomes if reason else []:
             evaluation.skip(outcome, ["att_gt", "twfe"], reason)
         return evaluation
     for outcome in outcomes:
+        if outcome in SURVEY_OUTCOMES:
+            survey_effect(data, outcome, evaluation)
+            continue
         methods = methods_for(data, outcome)
         reason = _timing_problem(data, outcome)
         if reason is not None:

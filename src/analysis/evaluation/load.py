@@ -12,6 +12,7 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from analysis.data.survey import SURVEY_TABLE, read_survey
 from analysis.errors import WorkbenchError
 
 Design = Literal["staggered", "single_start", "descriptive"]
@@ -36,6 +37,9 @@ class RegionData:
         The ingest's data-quality report (``data_quality.json``).
     dropped_practices
         Practices left out because they were not observed in every month.
+    survey
+        The GP survey aggregated to practice and wave (``survey_practice_wave.parquet``)
+        for the practices of ``panel``; empty when no survey was delivered.
     """
 
     region: pd.Series
@@ -44,6 +48,7 @@ class RegionData:
     events: pd.DataFrame
     quality: dict = field(default_factory=dict)
     dropped_practices: tuple[str, ...] = ()
+    survey: pd.DataFrame = field(default_factory=pd.DataFrame)
 
     @property
     def region_id(self) -> str:
@@ -65,6 +70,10 @@ class RegionData:
     def start_months(self) -> list[pd.Timestamp]:
         """Distinct first-treatment months of the pilot practices."""
         return sorted(self.pilot_practices["first_treated_month"].dropna().unique())
+
+    def observed(self, outcomes: list[str]) -> list[str]:
+        """The ``outcomes`` that are panel columns with at least one value (for trend charts)."""
+        return [o for o in outcomes if o in self.panel.columns and self.panel[o].notna().any()]
 
     @property
     def design(self) -> Design:
@@ -127,6 +136,10 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     panel, dropped = _balanced(panel)
     interventions = _read(processed_dir, "interventions.parquet")
     events = _read(processed_dir, "events.parquet")
+    survey = read_survey(processed_dir)
+    if not survey.empty:
+        practices = set(panel["practice_id"])
+        survey = survey[survey["practice_id"].isin(practices)].reset_index(drop=True)
     quality_path = processed_dir / "data_quality.json"
     quality = json.loads(quality_path.read_text()) if quality_path.is_file() else {}
     return RegionData(
@@ -136,20 +149,27 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
         events=events[events["region_id"] == region_id].reset_index(drop=True),
         quality=quality,
         dropped_practices=dropped,
+        survey=survey,
     )
 
 
 # --------------------------------------------------------------------------- what a region reads
 
-#: Per processed table, the rows a region's reports read (SQL over ``t``, the table, and
-#: ``own``, the region's practices); :func:`load_region` and the monitor read no others.
+#: Per processed table, the rows a region's reports read (SQL over ``t``, the table, ``own``,
+#: the region's practices, and ``compared``, the never-treated practices of its country);
+#: :func:`load_region` and the monitor read no others.
 _REGION_ROWS = {
     "region_month.parquet": "t.region_id = $region",
     "practice_month.parquet": "t.region_id = $region",
     "interventions.parquet": "t.region_id = $region",
     "events.parquet": "t.region_id = $region",
-    "survey.parquet": "t.practice_id IN (SELECT practice_id FROM own)",
+    f"{SURVEY_TABLE}.parquet": "t.practice_id IN (SELECT practice_id FROM own UNION ALL "
+    "SELECT practice_id FROM compared)",
 }
+#: Processed tables a region's reports read otherwise (``regions``: its row and its country's
+#: ids; the comparison practice-months) or not at all (``practices``). Any other table of the
+#: folder counts whole for every region: a change in it reruns them all.
+_READ_OTHERWISE = ("regions.parquet", "practices.parquet")
 
 
 def region_input_hashes(processed_dir: Path | str, region_ids: Sequence[str]) -> dict[str, str]:
@@ -157,13 +177,14 @@ def region_input_hashes(processed_dir: Path | str, region_ids: Sequence[str]) ->
 
     That is what :func:`load_region` and the monitor read: the region's row of
     ``regions.parquet`` and the ids of the regions of its country, its rows of
-    ``region_month``, ``practice_month``, ``interventions``, ``events`` and
-    ``survey``, the practice-months of every comparison practice of its country
-    (never treated: the evaluation compares against them, so a change there
-    changes the report), and the parts of ``data_quality.json`` that concern its
-    practices or the whole study. A change anywhere else (another region's
-    action log, a pilot practice of another region) leaves the hash as it was,
-    so the region's reports are not run again.
+    ``region_month``, ``practice_month``, ``interventions`` and ``events``, the
+    practice-months and survey waves of its own practices and of every
+    comparison practice of its country (never treated: the evaluation compares
+    against them, so a change there changes the report), and the parts of
+    ``data_quality.json`` that concern its practices or the whole study. A
+    processed table it does not know counts whole. A change anywhere else
+    (another region's action log, a pilot practice of another region) leaves
+    the hash as it was, so the region's reports are not run again.
 
     Rows are hashed with DuckDB's ``hash`` of the whole row and summed, so the
     hash does not depend on the order of rows.
@@ -225,6 +246,11 @@ def _region_hash(
         "WHERE region_id = ?",
         [region_id],
     )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE compared AS SELECT DISTINCT practice_id FROM pm "
+        "WHERE country = ? AND first_treated_month IS NULL",
+        [country],
+    )
     parts: dict[str, object] = {
         "region": str(own_row),
         "country regions": [
@@ -236,10 +262,14 @@ def _region_hash(
         "comparison practices": comparison.get(country, "0"),
         "quality": quality_slice(quality, {p for (p,) in con.execute("FROM own").fetchall()}),
     }
-    for name, where in _REGION_ROWS.items():
-        path = processed_dir / name
-        if path.is_file():
-            parts[name] = con.execute(
+    for path in sorted(processed_dir.glob("*.parquet")):
+        if path.name in _READ_OTHERWISE:
+            continue
+        where = _REGION_ROWS.get(path.name)
+        if where is None:
+            parts[path.name] = hashlib.sha256(path.read_bytes()).hexdigest()
+        else:
+            parts[path.name] = con.execute(
                 f"SELECT count(*) || ':' || coalesce(sum(hash(t)::HUGEINT), 0) "
                 f"FROM read_parquet($path) t WHERE {where}",
                 {"path": str(path), "region": region_id}

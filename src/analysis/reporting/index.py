@@ -20,7 +20,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from analysis.reporting.batch import outputs_intact
 from analysis.reporting.files import atomic_write_text, read_json
 from analysis.reporting.layout import ReportLayout
-from analysis.words import Words
+from analysis.words import Words, words_for
 
 MONITOR_NOTEBOOK = "region_monitor"
 LANGUAGE_NAMES = {"nl": "Nederlands", "en": "English"}
@@ -146,12 +146,17 @@ def index_rows(
     names: dict[str, str],
     pilots: dict[str, list[tuple[str, object]]],
     page: Path,
+    countries: dict[str, str] | None = None,
 ) -> list[IndexRow]:
-    """One row per region with a run record on disk, in ``language``."""
-    words = Words(language)  # type: ignore[arg-type]
-    t = words.section("index")
+    """One row per region with a run record on disk, in ``language``.
+
+    Each region's effects and interventions are in the words of its country
+    (Flemish for a Flemish region).
+    """
+    t = Words(language).section("index")  # type: ignore[arg-type]
     rows = []
     for rid in layout.region_ids():
+        words = words_for(language, (countries or {}).get(rid))  # type: ignore[arg-type]
         record = _record(layout, rid, evaluation_notebook, language)
         outdated = None
         if record.get("status") == "failed" and record.get("last_ok"):
@@ -216,8 +221,8 @@ def programme_groups(
     for row in rows:
         code = programmes.get(row.region_id)
         heading = words.intervention(code) if code else words.text("index.no_programme")
-        groups.setdefault(heading, []).append(row)
-    without = words.text("index.no_programme")
+        groups.setdefault(words.capital(heading), []).append(row)
+    without = words.capital(words.text("index.no_programme"))
     return sorted(groups.items(), key=lambda item: (item[0] == without, item[0]))
 
 
@@ -266,6 +271,7 @@ def write_index_pages(
     pilots: dict[str, list[tuple[str, object]]],
     data_quality: dict[str, Path] | None = None,
     learning: dict[str, Path] | None = None,
+    countries: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the landing page of every language and the researchers' page (atomically).
 
@@ -296,6 +302,7 @@ def write_index_pages(
             names=names,
             pilots=pilots,
             page=page,
+            countries=countries,
         )
         quality = (data_quality or {}).get(language)
         lessons = (learning or {}).get(language)

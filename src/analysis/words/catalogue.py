@@ -127,6 +127,11 @@ class Words:
         """``Nederland`` / ``Vlaanderen``."""
         return self.section("countries").get(code, code)
 
+    @staticmethod
+    def capital(text: str) -> str:
+        """``text`` with its first letter upper case, the rest as it is (``GP contacts``)."""
+        return text[:1].upper() + text[1:]
+
     def listing(self, items: list[str]) -> str:
         """``a, b en c``: items in running text, joined with the language's 'and'.
 

@@ -43,7 +43,7 @@ class IndicatorWords:
 
     def title(self) -> str:
         """The name with a capital first letter, for headings and table rows."""
-        return self.name[:1].upper() + self.name[1:]
+        return self.name[:1].upper() + self.name[1:]  # as Words.capital
 
 
 @dataclass(frozen=True)
