@@ -53,6 +53,10 @@ from analysis.evaluation.monitor import (
     reading_md,
     since_previous_md,
     summary_table,
+    survey_alt,
+    survey_figure,
+    survey_md,
+    survey_waves_table,
     write_edition,
 )
 from analysis.evaluation.tables import action_log, show_table
@@ -99,7 +103,17 @@ display(Markdown(words.md("monitor.charts")))
 for chart in edition.charts:
     figure = monitor_figure(chart, edition.markers, words)
     show(figure, alt=figure_alt(chart, edition.markers, words))
-    display(Markdown(chart_notes_md(chart, edition.markers, words)))
+    notes = chart_notes_md(
+        chart, edition.markers, words, withheld=edition.withheld, threshold=disclosure_threshold
+    )
+    display(Markdown(notes))
+
+# %% tags=["remove-input"]
+display(Markdown(words.md("monitor.survey")))
+display(Markdown(survey_md(edition.survey, words)))
+if edition.survey.items:
+    show_table(survey_waves_table(edition.survey, words), words=words)
+    show(survey_figure(edition.survey, words), alt=survey_alt(edition.survey, words))
 
 # %% tags=["remove-input"]
 display(Markdown(words.md("monitor.actions", limit=20)))

@@ -129,6 +129,36 @@ def test_the_index_fits_a_phone_and_wide_tables_scroll_in_their_box(visit, site,
     assert overflow <= 0, f"the report is {overflow}px wider than a 390px phone"
 
 
+def test_the_coachs_pages_fit_a_phone_and_load_nothing_from_elsewhere(visit, site, reports):
+    """A monitor edition and the learning page, as a coach opens them on a phone."""
+    edition = sorted(reports.glob("BE-*/monitor/*.nl.html"))[-1]
+    for path in (edition, reports / "learning.html"):
+        url = urljoin(site, path.relative_to(reports).as_posix())
+        page = visit(url, width=390, height=844)
+        assert page.response.status == 200, url
+        assert page.errors == [] and page.foreign_requests(site) == [], url
+        overflow = page.page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{path.name} is {overflow}px wider than a 390px phone"
+    learning = visit(urljoin(site, "learning.html"))
+    assert learning.page.locator("table#regions tbody tr").count() >= 2
+    assert learning.page.locator("a", has_text="Terug naar het overzicht").count() == 1
+
+
+def test_a_monitor_edition_prints_on_a4(visit, site, reports, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    path = sorted(reports.glob("BE-*/monitor/*.nl.html"))[-1]
+    page = visit(urljoin(site, path.relative_to(reports).as_posix()))
+    pdf = tmp_path / "monitor.pdf"
+    page.page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    reader = pypdf.PdfReader(str(pdf))
+    texts = [p.extract_text() for p in reader.pages]
+    assert all(len(t.strip()) > 40 for t in texts), "no blank page"
+    assert "Sinds" in texts[0], "the edition opens with what changed since the previous one"
+    assert "Enquête onder huisartsen" in "\n".join(texts)
+
+
 #: A region report of the two-outcome test study prints on at most this many A4 pages.
 A4_PAGE_BOUND = 12
 

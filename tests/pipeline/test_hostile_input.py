@@ -72,13 +72,14 @@ def test_script_in_names_and_log_texts_never_runs_and_reads_literally(hostile_pr
         )
         assert any("/monitor/" in p and p.endswith(".nl.html") for p in pages)
         assert any("synthesis" in p for p in pages)
+        assert urljoin(site, "learning.html") in pages
         for url in (p for p in pages if p.endswith(".html")):
             page = index if url == urljoin(site, "index.html") else visit(url)
             assert page.dialogs == [], f"script from the data ran in {url}"
             assert page.errors == [], url
             schemes = {urlparse(link).scheme for link in page.links()}
             assert schemes <= {"http"}, f"{url} links to {schemes}"
-            if "region_evaluation" in url or "/monitor/" in url or url.endswith("index.html"):
+            if any(k in url for k in ("region_evaluation", "/monitor/", "learning", "index.html")):
                 text = page.page.inner_text("body")
                 assert '<script>alert("name")</script> Zorg_*regio* $\\euro$' in text, url
         report = next(p for p in pages if "region_evaluation.nl.html" in p)

@@ -12,6 +12,8 @@ module per job:
   limits (seasonally adjusted where the indicator is seasonal, recalculated
   after a sustained, logged change), signals and icons, as data;
 - :mod:`~analysis.evaluation.monitor.charts`: one Making Data Count chart per indicator;
+- :mod:`~analysis.evaluation.monitor.survey`: the GP survey per wave up to the
+  edition's month, with the change since the previous wave;
 - :mod:`~analysis.evaluation.monitor.editions`: the monitor as of a month, what
   each edition signalled, and what changed since the previous one;
 - :mod:`~analysis.evaluation.monitor.words`: all of it in the catalogue's words.
@@ -55,6 +57,14 @@ from analysis.evaluation.monitor.signals import (
     indicator_chart,
     monitor_charts_data,
 )
+from analysis.evaluation.monitor.survey import (
+    SurveyWaves,
+    monitor_survey,
+    survey_alt,
+    survey_figure,
+    survey_md,
+    survey_waves_table,
+)
 from analysis.evaluation.monitor.words import (
     chart_notes_md,
     reading_md,
@@ -75,6 +85,7 @@ __all__ = [
     "Segment",
     "Signal",
     "SincePrevious",
+    "SurveyWaves",
     "action_markers",
     "chart_notes_md",
     "choose_baseline",
@@ -86,6 +97,7 @@ __all__ = [
     "monitor_edition",
     "monitor_figure",
     "monitor_series",
+    "monitor_survey",
     "pilot_start",
     "read_edition",
     "reading_md",
@@ -94,6 +106,10 @@ __all__ = [
     "since_previous",
     "since_previous_md",
     "summary_table",
+    "survey_alt",
+    "survey_figure",
+    "survey_md",
+    "survey_waves_table",
     "withhold_small_shares",
     "write_edition",
 ]

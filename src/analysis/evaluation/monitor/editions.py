@@ -33,6 +33,7 @@ from analysis.evaluation.monitor.series import (
     withhold_small_shares,
 )
 from analysis.evaluation.monitor.signals import IndicatorChart, Signal, monitor_charts_data
+from analysis.evaluation.monitor.survey import SurveyWaves, monitor_survey
 from analysis.evaluation.tables import practice_pseudonyms
 from analysis.reporting.files import atomic_write_json
 from analysis.words import Words
@@ -53,12 +54,15 @@ class EditionRecord:
         The signals of every indicator.
     actions
         Keys of the region's log entries the edition saw (:func:`entry_key`).
+    waves
+        The GP survey's waves the edition saw (``YYYY-MM``).
     """
 
     region_id: str
     as_of: str
     signals: tuple[Signal, ...]
     actions: tuple[str, ...] = ()
+    waves: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         """JSON-friendly form."""
@@ -67,6 +71,7 @@ class EditionRecord:
             "as_of": self.as_of,
             "signals": [s.to_dict() for s in self.signals],
             "actions": list(self.actions),
+            "waves": list(self.waves),
         }
 
     @classmethod
@@ -77,6 +82,7 @@ class EditionRecord:
             str(data["as_of"]),
             tuple(Signal.from_dict(s) for s in data.get("signals", [])),  # type: ignore[attr-defined]
             tuple(str(a) for a in data.get("actions", [])),  # type: ignore[attr-defined]
+            tuple(str(w) for w in data.get("waves", [])),  # type: ignore[attr-defined]
         )
 
 
@@ -112,6 +118,11 @@ class MonitorEdition:
         The numbered actions, starts and external events within the charts' months.
     withheld
         Shares left out in months with too few units (disclosure control).
+    survey
+        The GP survey's waves up to ``as_of``
+        (:func:`~analysis.evaluation.monitor.survey.monitor_survey`).
+    options
+        The settings it was made with (a computed previous edition uses them too).
     """
 
     region_id: str
@@ -121,6 +132,7 @@ class MonitorEdition:
     charts: tuple[IndicatorChart, ...]
     markers: tuple[Marker, ...]
     withheld: tuple[str, ...] = field(default_factory=tuple)
+    survey: SurveyWaves | None = None
     options: Mapping[str, object] = field(default_factory=dict)
 
     @property
@@ -131,7 +143,8 @@ class MonitorEdition:
     def record(self) -> EditionRecord:
         """What this edition signalled and which entries it saw."""
         keys = tuple(entry_key(row) for row in self.data.events.to_dict("records"))
-        return EditionRecord(self.region_id, self.as_of, self.signals, keys)
+        waves = self.survey.waves if self.survey is not None else ()
+        return EditionRecord(self.region_id, self.as_of, self.signals, keys, waves)
 
 
 def last_month(processed_dir: Path | str, region_id: str) -> str:
@@ -213,8 +226,17 @@ def monitor_edition(
         "threshold": threshold,
         "show_practice_ids": show_practice_ids,
     }
+    survey = monitor_survey(processed_dir, region_id, threshold=threshold, as_of=as_of)
     return MonitorEdition(
-        region_id, as_of, seen, series, tuple(charts), tuple(markers), tuple(withheld), options
+        region_id,
+        as_of,
+        seen,
+        series,
+        tuple(charts),
+        tuple(markers),
+        tuple(withheld),
+        survey,
+        options,
     )
 
 
@@ -255,6 +277,8 @@ class SincePrevious:
         Signals of the previous edition that are gone.
     actions
         The region's own log entries that the previous edition did not see.
+    waves
+        The GP survey's waves that the previous edition did not see (``YYYY-MM``).
     """
 
     previous: str
@@ -262,6 +286,7 @@ class SincePrevious:
     new: tuple[Signal, ...]
     ended: tuple[Signal, ...]
     actions: pd.DataFrame
+    waves: tuple[str, ...] = ()
 
 
 def since_previous(
@@ -281,6 +306,7 @@ def since_previous(
         new=tuple(s for s in edition.signals if s.key not in before),
         ended=tuple(s for s in previous.signals if s.key not in now),
         actions=actions.sort_values("date", kind="stable").reset_index(drop=True),
+        waves=tuple(w for w in edition.record().waves if w not in set(previous.waves)),
     )
 
 

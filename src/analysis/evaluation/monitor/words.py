@@ -239,6 +239,9 @@ def since_previous_md(
             blocks.append(f"{words.md(key)}\n\n{items}")
     if not since.new and not since.ended:
         blocks.append(words.md("monitor.since_same"))
+    if since.waves:
+        waves = words.listing([words.month(pd.Timestamp(f"{w}-01")) for w in since.waves])
+        blocks.append(words.md("monitor.since_waves", waves=waves))
     if since.actions.empty:
         blocks.append(words.md("monitor.since_no_actions"))
     else:
