@@ -75,22 +75,47 @@ def ensure_demo(config: StudyConfig, *, seed: int = 42) -> bool:
     return True
 
 
-def raw_data_hash(raw_dir: Path) -> str:
-    """Content hash of the raw data files."""
-    return hash_files(p for p in raw_dir.iterdir() if p.suffix in {".csv", ".parquet", ".json"})
+def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
+    """Content hash of each raw data file, by name."""
+    return {
+        p.name: hash_files([p])
+        for p in sorted(raw_dir.iterdir())
+        if p.is_file() and p.suffix in {".csv", ".parquet", ".json"}
+    }
 
 
 def ingest_if_changed(config: StudyConfig, *, force: bool = False) -> bool:
-    """Rebuild the processed data unless raw data and library are unchanged; True if rebuilt."""
-    from analysis.data.ingest import ingest
+    """Rebuild the processed data unless raw data and library are unchanged; True if rebuilt.
 
-    fingerprint = {"raw": raw_data_hash(config.raw_dir), "library": library_fingerprint()}
+    When only the action log changed since the workbench's last ingest (an entry
+    added with ``workbench log add``), only ``events.parquet`` is rebuilt
+    (:func:`~analysis.data.ingest.refresh_action_log`), in seconds.
+    """
+    from analysis.data.ingest import ingest, refresh_action_log
+
+    files = raw_file_hashes(config.raw_dir)
+    fingerprint = {"raw": hash_json(files), "files": files, "library": library_fingerprint()}
     record_path = config.processed_dir / INGEST_RECORD
-    if not force and read_json(record_path) == fingerprint and _panels_exist(config):
+    record = read_json(record_path)
+    if not force and record == fingerprint and _panels_exist(config):
         return False
-    ingest(config.raw_dir, config.processed_dir)
+    changed = _changed_files(record, fingerprint)
+    only_log = changed is not None and len(changed) == 1 and Path(changed[0]).stem == "events"
+    if force or not only_log or not refresh_action_log(config.raw_dir, config.processed_dir):
+        ingest(config.raw_dir, config.processed_dir)
     atomic_write_json(record_path, fingerprint)
     return True
+
+
+def _changed_files(record: object, fingerprint: dict) -> list[str] | None:
+    """The raw files that differ from the last ingest's record; None when it cannot tell."""
+    if not isinstance(record, dict) or record.get("library") != fingerprint["library"]:
+        return None
+    before = record.get("files")
+    if not isinstance(before, dict):
+        return None
+    now = fingerprint["files"]
+    return sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
 
 
 def ingest_if_stale(config: StudyConfig) -> bool:

@@ -14,9 +14,11 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
+from analysis import pipeline
 from analysis.cli import app
+from analysis.config import load_config
 from analysis.data.actionlog import add_entry, list_entries, make_entry, pdsa_cycles
-from analysis.data.ingest import ingest
+from analysis.data.ingest import ingest, refresh_action_log
 from analysis.errors import InputError, WorkbenchError
 
 WORKBENCH = Path(sys.executable).parent / "workbench"
@@ -217,3 +219,50 @@ def test_the_ingest_reads_the_new_columns_and_refuses_an_unknown_intervention(
         handle.write("NL-NLI,2016-04-01,meeting,Overleg,,,Yoga op recept\n")
     with pytest.raises(InputError, match=r"column 'intervention': intervention 'Yoga op recept'"):
         ingest(raw, tmp_path / "processed2")
+
+
+# --------------------------------------------------------------------------- after an entry
+
+
+def test_only_the_log_is_rebuilt_after_an_entry_and_equals_a_full_ingest(project, tmp_path):
+    """``workbench report`` after ``log add``: events.parquet alone, as the full ingest makes it."""
+    config = load_config(project / "workbench.toml")
+    assert pipeline.ingest_if_changed(config)
+    processed = config.processed_dir
+    panels = {p.name: p.read_bytes() for p in processed.glob("*") if p.name != "events.parquet"}
+    add_entry(
+        project / "data" / "raw",
+        make_entry(region=REGION, day="2017-03-05", kind="pdsa_plan", text="Plan: één loket"),
+    )
+    assert pipeline.ingest_if_changed(config), "the changed log is taken in"
+    after = {p.name: p.read_bytes() for p in processed.glob("*") if p.name != "events.parquet"}
+    assert after.keys() == panels.keys() | {".ingest.json"}
+    assert {k: v for k, v in after.items() if k != ".ingest.json"} == {
+        k: v for k, v in panels.items() if k != ".ingest.json"
+    }, "no panel, database or quality report was rebuilt"
+    full = tmp_path / "full"
+    ingest(project / "data" / "raw", full)
+    pd.testing.assert_frame_equal(
+        pd.read_parquet(processed / "events.parquet"), pd.read_parquet(full / "events.parquet")
+    )
+    assert not pipeline.ingest_if_changed(config), "and then nothing is due"
+
+
+def test_a_bad_hand_edit_of_the_log_is_refused_and_the_processed_log_kept(project, log):
+    config = load_config(project / "workbench.toml")
+    pipeline.ingest_if_changed(config)
+    kept = (config.processed_dir / "events.parquet").read_bytes()
+    with log.open("a", encoding="utf-8") as handle:
+        handle.write("NL-NLI,2016-04-01,meeting,Overleg,,,Yoga op recept\n")
+    with pytest.raises(InputError, match=r"events.csv.*column 'intervention'"):
+        pipeline.ingest_if_changed(config)
+    assert (config.processed_dir / "events.parquet").read_bytes() == kept
+
+
+def test_a_log_saved_in_another_dialect_is_ingested_whole(project, log, tmp_path):
+    """The quality report lists how each file was read: a new dialect needs a full ingest."""
+    processed = tmp_path / "processed"
+    ingest(project / "data" / "raw", processed)
+    assert refresh_action_log(project / "data" / "raw", processed), "same file, same dialect"
+    log.write_bytes(log.read_bytes().replace(b",", b";"))
+    assert not refresh_action_log(project / "data" / "raw", processed)

@@ -9,6 +9,7 @@ earlier months with ``--as-of``.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -18,6 +19,7 @@ import pytest
 
 from analysis import pipeline
 from analysis.config import load_config
+from analysis.words import Words
 from tests.pipeline.conftest import make_project, write_config
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("coach")]
@@ -122,6 +124,29 @@ def test_a_logged_action_appears_in_the_next_editions_since_the_previous_one(mon
     since = since[: since.index("De indicatoren in één tabel")]
     assert "Plan: samen met het OCMW een sociale kaart" in since
     assert "PDSA: plan (cyclus" in since
+
+
+def test_an_edition_shows_the_survey_waves_up_to_its_month_and_names_a_new_one(
+    month_of_a_coach,
+):
+    """The Flemish survey is asked each autumn: the edition of the latest wave's month names
+    it since the previous edition, and shows every wave up to its month with the GPs who
+    answered (or <k), a mean and an interval."""
+    m = month_of_a_coach
+    survey = pd.read_csv(m["project"] / "data" / "raw" / "survey.csv", parse_dates=["wave"])
+    waves = sorted({f"{w:%Y-%m}" for w in survey["wave"]})
+    edition = month(m["last"], 2)
+    assert edition == max(w for w in waves if w.startswith(edition[:4])), "the demo's last wave"
+    text = (m["reports"] / m["be"] / "monitor" / f"{edition}.nl.html").read_text(encoding="utf-8")
+    since = text[text.index("Sinds") : text.index("De indicatoren in één tabel")]
+    assert "Nieuwe meting van de enquête onder huisartsen:</strong> oktober" in since
+    section = text[text.index("Enquête onder huisartsen</h2>") : text.index("Actielogboek")]
+    shown = [w for w in waves if w <= edition and w >= "2024-01"]
+    for wave in shown:
+        assert Words("nl").month(pd.Timestamp(f"{wave}-01")) in section
+    assert section.count("<tr>") >= 5 * len(shown), "five items per wave"
+    assert re.search(r"\d+,\d \(\d+,\d – \d+,\d\)", section), "a mean with its interval"
+    assert "<img" in section and 'alt="Enquête onder huisartsen per meting' in section
 
 
 def test_every_edition_is_kept_and_the_index_links_the_latest(month_of_a_coach):

@@ -435,8 +435,8 @@ TABLES: dict[str, Table] = {
             foreign_keys=(_REGION_FK,),
             required=False,
             notes=(
-                "`workbench log add` appends entries to `events.csv` (see the README, 'The action "
-                "log'); the file may also be edited by hand. A file without the `cycle` column "
+                "`workbench log add` appends entries to `events.csv` (see the README, 'The coach's "
+                "month'); the file may also be edited by hand. A file without the `cycle` column "
                 "takes a cycle number written in the text as `(cyclus 3)` or `(cycle 3)`.",
             ),
         ),

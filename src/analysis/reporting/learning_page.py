@@ -17,16 +17,19 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from analysis.config import MonitorSettings
-from analysis.evaluation.learning import ProgrammeLearning
 from analysis.reporting.files import atomic_write_json, atomic_write_text, read_json
 from analysis.reporting.layout import ReportLayout
 from analysis.reporting.provenance import hash_files, hash_json, library_fingerprint
 from analysis.words import Words, words_for
+
+if TYPE_CHECKING:  # the learning module imports the monitor's statistics: only when needed
+    from analysis.evaluation.learning import ProgrammeLearning
 
 RECORD = ".learning.json"
 #: The processed tables the page is made from.

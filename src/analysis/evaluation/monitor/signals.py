@@ -421,9 +421,16 @@ def _sustained(before: Segment, after: pd.Series, direction: int) -> bool:
     The level is the mean of the first :data:`BASELINE_MIN` values from the
     change on (what the new segment's centre line would be); one standard
     deviation of an XmR chart is its mean moving range / 1.128 (the limits are
-    three of them from the mean).
+    three of them from the mean). Until there are :data:`BASELINE_MIN` values
+    the limits are not recalculated: limits of fewer points would move with
+    every new month (and a run at a ceiling, such as 100% of practices
+    accepting patients, would have none), so the shift stays a signal against
+    the old limits until the new level has a year of data.
     """
-    level = after.dropna().iloc[:BASELINE_MIN].mean()
+    known = after.dropna()
+    if len(known) < BASELINE_MIN:
+        return False
+    level = known.iloc[:BASELINE_MIN].mean()
     sigma = before.xmr.mean_moving_range / 1.128
     moved = level - before.xmr.mean
     return bool(np.sign(moved) == direction and abs(moved) >= sigma)
