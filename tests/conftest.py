@@ -1,4 +1,4 @@
-"""Shared fixtures: where the published reference data sets live."""
+"""Shared fixtures: where the published reference data sets live; the small demo, once."""
 
 from __future__ import annotations
 
@@ -8,6 +8,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from analysis.data.demo import generate_demo
+from analysis.data.ingest import IngestSummary, ingest
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -78,3 +81,24 @@ def full_disk_dir(tmp_path) -> Iterator[Path]:
         pytest.skip("a full disk is simulated with a tiny tmpfs, which needs root and mount")
     yield folder
     subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.fixture(scope="session")
+def demo_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small demo, generated once per session (seed 42)."""
+    return generate_demo(tmp_path_factory.mktemp("demo") / "raw", seed=42, scale="small")
+
+
+@pytest.fixture(scope="session")
+def demo_ingested(
+    demo_raw: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, IngestSummary]:
+    """The small demo ingested once: (processed folder, summary)."""
+    out = tmp_path_factory.mktemp("demo_processed") / "processed"
+    return out, ingest(demo_raw, out)
+
+
+@pytest.fixture(scope="session")
+def demo_processed(demo_ingested: tuple[Path, IngestSummary]) -> Path:
+    """Processed folder of the small demo."""
+    return demo_ingested[0]

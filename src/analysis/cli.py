@@ -204,6 +204,15 @@ def run(
             "A name the notebook does not declare is refused.",
         ),
     ] = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            "--as-of",
+            help="YYYY-MM: run the monitor on the data up to that month; each month's edition "
+            "is kept (reports/<region>/monitor/<YYYY-MM>.<lang>.html) [default: the latest "
+            "month of data]. Only for notebooks with an as_of parameter.",
+        ),
+    ] = None,
 ) -> None:
     """Execute the evaluation notebook once per region (cached, parallel, failures isolated)."""
     from analysis import pipeline
@@ -221,6 +230,7 @@ def run(
         scheduler=scheduler,
         force=force,
         only_failed=only_failed,
+        as_of=as_of,
     )
     _finish(result)
 
@@ -288,6 +298,106 @@ def lab(
     )
     sys.stderr.flush()
     os.execve(command[0], command, jupyterlab.lab_environment(token))  # Ctrl-C: JupyterLab's
+
+
+log_app = typer.Typer(
+    help="The action log (data/raw/events.csv): add an entry, list entries.\n\n"
+    "`workbench log add` is the one command that writes into the raw folder: it appends the "
+    "coach's entry to the log, checked, atomically and in the file's own format.",
+    no_args_is_help=True,
+    rich_markup_mode=None,
+)
+app.add_typer(log_app, name="log")
+
+
+@log_app.command("add")
+@user_errors_exit_2
+def log_add(
+    region: Annotated[str | None, typer.Option(help="Region id (regions table).")] = None,
+    date: Annotated[str | None, typer.Option(help="Day of the action, YYYY-MM-DD.")] = None,
+    kind: Annotated[
+        str | None,
+        typer.Option(
+            help="pdsa_plan, pdsa_do, pdsa_study, pdsa_act, meeting, staffing or external."
+        ),
+    ] = None,
+    text: Annotated[str | None, typer.Option(help="What was done, in a few words.")] = None,
+    cycle: Annotated[
+        str | None,
+        typer.Option(
+            help="PDSA cycle number [default: a plan opens the next cycle, another step "
+            "belongs to the open one]."
+        ),
+    ] = None,
+    theme: Annotated[
+        str | None,
+        typer.Option(help="scaling_up, cross_domain, policy_room or regional_steering."),
+    ] = None,
+    intervention: Annotated[
+        str | None, typer.Option(help="The intervention the action belongs to (name or id).")
+    ] = None,
+) -> None:
+    """Append a checked entry to the action log; a refused entry leaves the file unchanged."""
+    from analysis.data.actionlog import add_entry, make_entry
+
+    entry = make_entry(
+        region=region,
+        day=date,
+        kind=kind,
+        text=text,
+        cycle=cycle,
+        theme=theme,
+        intervention=intervention,
+    )
+    written, path = add_entry(_config().raw_dir, entry)
+    cycle_text = f", cycle {written.cycle}" if written.cycle is not None else ""
+    console.print(
+        f"added to {path}: {written.region_id} {written.date} {written.kind}{cycle_text}",
+        markup=False,
+    )
+
+
+@log_app.command("list")
+@user_errors_exit_2
+def log_list(
+    region: Annotated[str | None, typer.Option(help="Only this region.")] = None,
+    since: Annotated[str | None, typer.Option(help="Only from this month on, YYYY-MM.")] = None,
+) -> None:
+    """Print the action log as a table, oldest first."""
+    from rich.table import Table
+
+    from analysis.data.actionlog import list_entries
+
+    log = list_entries(_config().raw_dir, region=region, since=since)
+    table = Table(show_lines=False, header_style="bold")
+    columns = ("date", "region_id", "kind", "cycle", "theme", "intervention", "text")
+    if region is not None:
+        columns = tuple(c for c in columns if c != "region_id")
+    for column in columns:
+        table.add_column(
+            column,
+            overflow="fold",
+            no_wrap=column in ("date", "cycle"),
+        )
+    for row in log.itertuples(index=False):
+        values = row._asdict()
+        table.add_row(
+            *(
+                ""
+                if values.get(c) is None or _missing(values.get(c))
+                else (f"{values[c]:%Y-%m-%d}" if c == "date" else str(values[c]))
+                for c in columns
+            )
+        )
+    Console(highlight=False, soft_wrap=False).print(table)
+    console.print(f"{len(log)} entries", markup=False)
+
+
+def _missing(value: object) -> bool:
+    """True for a missing cell (None, NaN, NaT, pandas' NA)."""
+    import pandas as pd
+
+    return bool(pd.isna(value)) if not isinstance(value, list | tuple) else False
 
 
 def _finish(result: object) -> None:

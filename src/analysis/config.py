@@ -83,10 +83,36 @@ class _Run(_Section):
         return value
 
 
+class _Monitor(_Section):
+    indicators: list[str] = Field(default_factory=list)
+    targets: dict[str, float] = Field(default_factory=dict)
+    follow_months: int = Field(6, ge=1, le=36)
+    intervention_indicators: dict[str, list[str]] = Field(default_factory=dict)
+
+    @field_validator("targets", mode="before")
+    @classmethod
+    def _numbers(cls, value: object) -> object:
+        if isinstance(value, dict):  # a whole number is a fine target
+            return {
+                k: float(v) if isinstance(v, int) and not isinstance(v, bool) else v
+                for k, v in value.items()
+            }
+        return value
+
+    @field_validator("intervention_indicators")
+    @classmethod
+    def _safe_interventions(cls, value: dict[str, list[str]]) -> dict[str, list[str]]:
+        bad = [k for k in value if not is_safe_id(k)]
+        if bad:
+            raise ValueError(f"not intervention ids: {bad} (ids are {SAFE_ID_RULE})")
+        return value
+
+
 class _File(_Section):
     study: _Study = Field(default_factory=_Study)
     data: _Data = Field(default_factory=_Data)
     run: _Run = Field(default_factory=_Run)
+    monitor: _Monitor = Field(default_factory=_Monitor)
     indicators: dict[str, dict[str, Any]] = Field(default_factory=dict)
 
 
@@ -99,7 +125,43 @@ _HINTS = {
     "disclosure_threshold": "a whole number of at least 1 (usually 5 or 10)",
     "notebook": "the name of a notebook in notebooks/, without .ipynb",
     "show_practice_ids": "true or false (false: practices appear as Praktijk A, B, ...)",
+    "indicators": 'a list of region_month columns, e.g. indicators = ["gp_contact_rate"]',
+    "targets": "a table of indicator = number, e.g. targets = { third_next_available_days = 3 }",
+    "follow_months": "a whole number of months from 1 to 36 (usually 6)",
+    "intervention_indicators": "a table of intervention id = list of indicators, e.g. "
+    'intervention_indicators = { longer_consults = ["referral_rate_medical_specialist"] }',
 }
+
+
+@dataclass(frozen=True)
+class MonitorSettings:
+    """What the coach's monitor and the programme learning page show (``[monitor]``).
+
+    Attributes
+    ----------
+    indicators
+        Region-month columns on the monitor; empty: the built-in set
+        (:data:`analysis.evaluation.monitor.MONITOR_INDICATORS`).
+    targets
+        Per indicator a target; the monitor then shows whether the process
+        meets it consistently (the assurance icon of Making Data Count).
+    follow_months
+        The learning page counts a signal in the intended direction that starts
+        within this many months after an action as "followed by".
+    intervention_indicators
+        Per intervention id the indicators it means to move; an intervention
+        not listed means to move every monitor indicator that has a better
+        direction.
+    """
+
+    indicators: tuple[str, ...] = ()
+    targets: dict[str, float] = field(default_factory=dict)
+    follow_months: int = 6
+    intervention_indicators: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def parameters(self) -> dict[str, object]:
+        """The monitor notebook's parameters from these settings (offered to every notebook)."""
+        return {"indicators": list(self.indicators), "targets": dict(self.targets)}
 
 
 # --------------------------------------------------------------------------- what the code reads
@@ -134,6 +196,8 @@ class StudyConfig:
     indicators
         The study's own indicator words (``[indicators.<column>]`` tables), for
         outcomes the built-in catalogue does not know.
+    monitor
+        The coach's monitor and the learning page (``[monitor]``).
     """
 
     root: Path
@@ -149,6 +213,7 @@ class StudyConfig:
     disclosure_threshold: int = 10
     show_practice_ids: bool = False
     indicators: dict[str, dict[str, Any]] = field(default_factory=dict)
+    monitor: MonitorSettings = field(default_factory=MonitorSettings)
 
     @property
     def language(self) -> Language:
@@ -312,7 +377,7 @@ def load_config(path: Path | None = None) -> StudyConfig:
 
 def _parse(raw: dict[str, Any], path: Path) -> StudyConfig:
     parsed = _validated(_File, raw, str(path))
-    study, data, run = parsed.study, parsed.data, parsed.run
+    study, data, run, monitor = parsed.study, parsed.data, parsed.run, parsed.monitor
     if study.language is not None and "languages" in raw.get("study", {}):
         raise WorkbenchError(
             f"{path}: [study] has both 'language' and 'languages'. Fix: keep only "
@@ -334,9 +399,18 @@ def _parse(raw: dict[str, Any], path: Path) -> StudyConfig:
         disclosure_threshold=run.disclosure_threshold,
         show_practice_ids=study.show_practice_ids,
         indicators=parsed.indicators,
+        monitor=MonitorSettings(
+            indicators=tuple(monitor.indicators),
+            targets=dict(monitor.targets),
+            follow_months=monitor.follow_months,
+            intervention_indicators={
+                k: tuple(v) for k, v in monitor.intervention_indicators.items()
+            },
+        ),
     )
     check_folders(config, path)
     check_outcome_words(config, path)
+    check_monitor_words(config, path)
     return config
 
 
@@ -352,6 +426,26 @@ def check_outcome_words(config: StudyConfig, source: Path | str = CONFIG_NAME) -
         require_words(config.outcomes, catalogue)
     except IndicatorError as exc:
         raise WorkbenchError(f"{source}: [run] outcomes: {exc}") from None
+
+
+def check_monitor_words(config: StudyConfig, source: Path | str = CONFIG_NAME) -> None:
+    """Every indicator named in ``[monitor]`` has words, and every target one of them."""
+    from analysis.words import IndicatorError, indicator_catalogue, require_words
+
+    settings = config.monitor
+    named = {
+        "indicators": list(settings.indicators),
+        "targets": list(settings.targets),
+        "intervention_indicators": [
+            i for v in settings.intervention_indicators.values() for i in v
+        ],
+    }
+    catalogue = indicator_catalogue(config.indicators)
+    for key, indicators in named.items():
+        try:
+            require_words(indicators, catalogue)
+        except IndicatorError as exc:
+            raise WorkbenchError(f"{source}: [monitor] {key}: {exc}") from None
 
 
 def check_folders(config: StudyConfig, source: Path | str = CONFIG_NAME) -> None:

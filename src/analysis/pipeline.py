@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from contextlib import closing
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -29,7 +29,13 @@ from analysis.reporting.batch import (
 from analysis.reporting.files import atomic_write_json, read_json
 from analysis.reporting.html import ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
-from analysis.reporting.layout import RESERVED_IDS, SYNTHESIS_ID, ReportLayout
+from analysis.reporting.layout import (
+    EDITION_SIGNALS,
+    RESERVED_IDS,
+    SYNTHESIS_ID,
+    ReportLayout,
+    edition_month,
+)
 from analysis.reporting.progress import BatchProgress
 from analysis.reporting.provenance import (
     git_commit,
@@ -42,6 +48,11 @@ from analysis.reporting.quality_page import write_quality_pages
 from analysis.words import Words
 
 INGEST_RECORD = ".ingest.json"
+#: Parameters offered to every region notebook that only the monitor needs: a notebook
+#: without them is not told so.
+MONITOR_PARAMETERS = ("indicators", "targets", "as_of", "previous_edition")
+#: The processed tables the synthesis reads besides the regions' results.
+SYNTHESIS_TABLES = ("regions.parquet", "interventions.parquet")
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -64,22 +75,59 @@ def ensure_demo(config: StudyConfig, *, seed: int = 42) -> bool:
     return True
 
 
-def raw_data_hash(raw_dir: Path) -> str:
-    """Content hash of the raw data files."""
-    return hash_files(p for p in raw_dir.iterdir() if p.suffix in {".csv", ".parquet", ".json"})
+def raw_file_hashes(raw_dir: Path) -> dict[str, str]:
+    """Content hash of each raw data file, by name."""
+    return {
+        p.name: hash_files([p])
+        for p in sorted(raw_dir.iterdir())
+        if p.is_file() and p.suffix in {".csv", ".parquet", ".json"}
+    }
 
 
 def ingest_if_changed(config: StudyConfig, *, force: bool = False) -> bool:
-    """Rebuild the processed data unless raw data and library are unchanged; True if rebuilt."""
-    from analysis.data.ingest import ingest
+    """Rebuild the processed data unless raw data and library are unchanged; True if rebuilt.
 
-    fingerprint = {"raw": raw_data_hash(config.raw_dir), "library": library_fingerprint()}
+    When only the action log changed since the workbench's last ingest (an entry
+    added with ``workbench log add``), only ``events.parquet`` is rebuilt
+    (:func:`~analysis.data.ingest.refresh_action_log`), in seconds.
+    """
+    from analysis.data.ingest import ingest, refresh_action_log
+
+    files = raw_file_hashes(config.raw_dir)
+    fingerprint = {"raw": hash_json(files), "files": files, "library": library_fingerprint()}
     record_path = config.processed_dir / INGEST_RECORD
-    if not force and read_json(record_path) == fingerprint and _panels_exist(config):
+    record = read_json(record_path)
+    if not force and record == fingerprint and _panels_exist(config):
         return False
-    ingest(config.raw_dir, config.processed_dir)
+    changed = _changed_files(record, fingerprint)
+    only_log = changed is not None and len(changed) == 1 and Path(changed[0]).stem == "events"
+    if force or not only_log or not refresh_action_log(config.raw_dir, config.processed_dir):
+        ingest(config.raw_dir, config.processed_dir)
     atomic_write_json(record_path, fingerprint)
     return True
+
+
+def _changed_files(record: object, fingerprint: dict) -> list[str] | None:
+    """The raw files that differ from the last ingest's record; None when it cannot tell."""
+    if not isinstance(record, dict) or record.get("library") != fingerprint["library"]:
+        return None
+    before = record.get("files")
+    if not isinstance(before, dict):
+        return None
+    now = fingerprint["files"]
+    return sorted(name for name in set(before) | set(now) if before.get(name) != now.get(name))
+
+
+def ingest_if_stale(config: StudyConfig) -> bool:
+    """Re-ingest before a run when the raw data changed since the workbench's last ingest.
+
+    Only a processed folder the workbench ingested itself (it has the record of
+    :func:`ingest_if_changed`) is compared with the raw data: an entry added
+    with ``workbench log add`` then reaches the next ``workbench run``.
+    """
+    if not isinstance(read_json(config.processed_dir / INGEST_RECORD), dict):
+        return False
+    return ingest_if_changed(config)
 
 
 def _panels_exist(config: StudyConfig) -> bool:
@@ -193,9 +241,11 @@ def _provenance(config: StudyConfig, data_hash: str, parameters: dict) -> dict[s
     }
 
 
-def _period(row: pd.Series, language: str) -> str:
+def _period(row: pd.Series, language: str, edition: str | None = None) -> str:
+    """The report's data period; an edition's ends at its month."""
     words = Words(language)  # type: ignore[arg-type]
-    first, last = (words.month(row[k], short=True) for k in ("first_month", "last_month"))
+    end = pd.Timestamp(f"{edition}-01") if edition else row["last_month"]
+    first, last = (words.month(m, short=True) for m in (row["first_month"], end))
     return f"{first} {words.text('frame.to')} {last}"
 
 
@@ -204,15 +254,28 @@ def plan_region_jobs(
     region_ids: Sequence[str],
     notebook: str,
     table: pd.DataFrame,
-    data_hash: str,
+    data_hashes: Mapping[str, str],
     languages: Sequence[str] | None = None,
     parameters: Mapping[str, object] | None = None,
+    *,
+    as_of: str | None = None,
 ) -> list[RegionJob]:
     """One job per region and language for ``notebook``, with its parameters.
+
+    ``data_hashes`` maps each region to the hash of the data its reports read
+    (:func:`~analysis.evaluation.load.region_input_hashes`): a region's run is
+    cached until its own data change.
 
     ``parameters`` are values for the notebook's own parameters (``--param``):
     names it declares and the workbench does not fill itself. They are part of
     each job's parameters, so of its cache key and its provenance.
+
+    A notebook that declares an ``as_of`` parameter (the monitor) runs as an
+    *edition*: on the data up to ``as_of`` (``YYYY-MM``; default: the region's
+    last month of data), kept beside the earlier editions, and told where the
+    previous edition's signals are (``previous_edition``), which then belong to
+    its inputs. Regions whose data do not reach ``as_of`` get no edition (said
+    on stderr).
 
     Raises
     ------
@@ -223,6 +286,12 @@ def plan_region_jobs(
     given = dict(parameters or {})
     declared = list(declared_parameters(source))
     require_declared(given, declared, source.stem)
+    if as_of is not None and "as_of" not in declared:
+        raise WorkbenchError(
+            f"--as-of is given, but {source.name} does not declare an as_of parameter, so it "
+            "cannot run on the data up to a month. Fix: leave --as-of out, or use "
+            "--notebook region_monitor"
+        )
     layout = layout_of(config)
     rows = table.set_index("region_id")
     now = datetime.now()
@@ -235,6 +304,9 @@ def plan_region_jobs(
             )
         layout.region_dir(rid)  # refuses an unsafe id before anything is planned
         row = rows.loc[rid]
+        edition = _edition(row, as_of) if "as_of" in declared else None
+        if "as_of" in declared and edition is None:
+            continue
         for language in languages or config.languages:
             offered = {
                 "region_id": rid,
@@ -245,16 +317,51 @@ def plan_region_jobs(
                 "disclosure_threshold": config.disclosure_threshold,
                 "show_practice_ids": config.show_practice_ids,
                 "indicator_words": config.indicators,
+                **config.monitor.parameters(),
             }
+            data_hash = data_hashes[rid]
+            if edition is not None:
+                previous = previous_edition(layout, rid, notebook, language, edition)
+                offered |= {"as_of": edition, "previous_edition": str(previous or "")}
+                data_hash = hash_json(
+                    {"region": data_hash, "previous": hash_files([previous]) if previous else None}
+                )
             header = ReportHeader(
                 config.name,
                 f"{row['name']} ({rid})",
-                _period(row, language),
+                _period(row, language, edition),
                 Words(language).moment(now),  # type: ignore[arg-type]
                 language,
             )
-            jobs.append(_job(config, source, declared, rid, offered, given, header, data_hash))
+            job = _job(config, source, declared, rid, offered, given, header, data_hash)
+            jobs.append(replace(job, edition=edition))
     return jobs
+
+
+def _edition(row: pd.Series, as_of: str | None) -> str | None:
+    """The month of the region's edition: ``as_of`` or its last month; None outside its data."""
+    first, last = (pd.Timestamp(row[k]).to_period("M") for k in ("first_month", "last_month"))
+    month = pd.Period(as_of, "M") if as_of else last
+    if first <= month <= last:
+        return f"{month:%Y-%m}"
+    Console(stderr=True, highlight=False, soft_wrap=True).print(
+        f"note: {row.name} has no edition as of {as_of}: its data run from {first:%Y-%m} to "
+        f"{last:%Y-%m}",
+        markup=False,
+    )
+    return None
+
+
+def previous_edition(
+    layout: ReportLayout, region_id: str, notebook: str, language: str, edition: str
+) -> Path | None:
+    """The signals file of the latest kept edition before ``edition``, if there is one."""
+    for month in reversed(layout.editions(region_id, notebook, language)):
+        if month < edition:
+            path = layout.published(region_id, notebook, language, EDITION_SIGNALS, edition=month)
+            if path.is_file():
+                return path
+    return None
 
 
 _reported: set[tuple[Path, tuple[str, ...]]] = set()
@@ -287,7 +394,8 @@ def _job(
     """A job: the offered parameters the notebook declares, the given ones, provenance.
 
     Offered parameters the notebook does not declare are reported once (a
-    notebook without ``disclosure_threshold`` cannot suppress small counts).
+    notebook without ``disclosure_threshold`` cannot suppress small counts),
+    except those only a monitor uses (:data:`MONITOR_PARAMETERS`).
     ``given`` may not name an offered parameter: the workbench fills those from
     ``workbench.toml`` and the options, and the report's header says so.
     """
@@ -299,7 +407,7 @@ def _job(
             "--regions or --language). Fix: change it there; --param sets the notebook's other "
             f"parameters: {', '.join(free) or 'it has none'}"
         )
-    report_undeclared(source, sorted(set(offered) - set(declared)))
+    report_undeclared(source, sorted(set(offered) - set(declared) - set(MONITOR_PARAMETERS)))
     parameters = {k: v for k, v in offered.items() if k in declared} | dict(given)
     return RegionJob(
         region_id=region_id,
@@ -320,10 +428,11 @@ def plan_synthesis_jobs(
     source = notebook_path(config, SYNTHESIS_ID)
     layout = layout_of(config)
     results = [layout.results(rid) for rid in region_ids]
+    processed_data_hash(config)  # says clearly when nothing was ingested
     data_hash = hash_json(
         {
             "results": hash_files(p for p in results if p.is_file()),
-            "processed": processed_data_hash(config),
+            "processed": hash_files(config.processed_dir / name for name in SYNTHESIS_TABLES),
         }
     )
     declared = list(declared_parameters(source))
@@ -401,17 +510,32 @@ def refresh_index(config: StudyConfig) -> list[Path]:
         index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
         threshold=config.disclosure_threshold,
     )
+    from analysis.reporting.learning_page import write_learning_pages  # the monitor's imports
+
+    names = dict(zip(table["region_id"], table["name"], strict=True))
+    learning = write_learning_pages(
+        layout,
+        config.processed_dir,
+        study=config.name,
+        languages=languages,
+        settings=config.monitor,
+        names=names,
+        indicator_words=config.indicators,
+        index_pages={lang: layout.index(lang, primary=i == 0) for i, lang in enumerate(languages)},
+    )
     return [
         *quality.values(),
+        *learning.values(),
         *write_index_pages(
             layout,
             study=config.name,
             languages=languages,
             evaluation_notebook=config.notebook,
-            names=dict(zip(table["region_id"], table["name"], strict=True)),
+            names=names,
             countries=dict(zip(table["region_id"], table["country"], strict=True)),
             pilots=region_interventions(config),
             data_quality=quality,
+            learning=learning,
         ),
     ]
 
@@ -421,12 +545,24 @@ def _plan(
     notebook: str,
     languages: Sequence[str] | None,
     parameters: Mapping[str, object] | None = None,
+    *,
+    as_of: str | None = None,
 ) -> tuple[pd.DataFrame, list[RegionJob]]:
     """The regions table and one job of ``notebook`` per selected region and language."""
-    data_hash = processed_data_hash(config)  # first: says clearly when nothing was ingested
+    from analysis.evaluation.load import region_input_hashes  # statsmodels: not at start-up
+
+    processed_data_hash(config)  # first: says clearly when nothing was ingested
     table = region_table(config)
     region_ids = choose_regions(table, config.regions)
-    jobs = plan_region_jobs(config, region_ids, notebook, table, data_hash, languages, parameters)
+    hashes = region_input_hashes(config.processed_dir, region_ids)
+    jobs = plan_region_jobs(
+        config, region_ids, notebook, table, hashes, languages, parameters, as_of=as_of
+    )
+    if not jobs and region_ids:
+        raise WorkbenchError(
+            f"no region has data up to {as_of}. Fix: choose a month within the data, or other "
+            "regions with --regions"
+        )
     return table, jobs
 
 
@@ -439,6 +575,7 @@ def run_regions(
     scheduler: str | None = None,
     force: bool = False,
     only_failed: bool = False,
+    as_of: str | None = None,
 ) -> BatchResult:
     """``workbench run``: a notebook once per selected region and language, then the index.
 
@@ -456,8 +593,13 @@ def run_regions(
     parameters
         Values of the notebook's own parameters (``--param NAME=VALUE``); a name
         the notebook does not declare, or one the workbench fills, is refused.
+    as_of
+        ``YYYY-MM``: run an edition notebook (the monitor) on the data up to that month.
     """
-    _, jobs = _plan(config, notebook or config.notebook, languages, parameters)
+    if as_of is not None:
+        edition_month(as_of)
+    ingest_if_stale(config)
+    _, jobs = _plan(config, notebook or config.notebook, languages, parameters, as_of=as_of)
     layout_of(config).prepare()
     result = execute_jobs(
         jobs, workers=config.n_workers, scheduler=scheduler, force=force, only_failed=only_failed

@@ -10,9 +10,6 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from analysis.data.demo import generate_demo
-from analysis.data.ingest import IngestSummary, ingest
-
 MINI_PRACTICES = ("NLNLI-P001", "NLNLI-P002", "NLTWE-P001", "NLTWE-P002")
 SMALL_TABLES = ("regions", "practices", "practice_months", "interventions", "events", "survey")
 
@@ -30,27 +27,6 @@ def tree_hashes(folder: Path) -> dict[str, str]:
 def hash_tree() -> Callable[[Path], dict[str, str]]:
     """The :func:`tree_hashes` function, for tests."""
     return tree_hashes
-
-
-@pytest.fixture(scope="session")
-def demo_raw(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small demo, generated once per session (seed 42)."""
-    return generate_demo(tmp_path_factory.mktemp("demo") / "raw", seed=42, scale="small")
-
-
-@pytest.fixture(scope="session")
-def demo_ingested(
-    demo_raw: Path, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[Path, IngestSummary]:
-    """The small demo ingested once: (processed folder, summary)."""
-    out = tmp_path_factory.mktemp("demo_processed") / "processed"
-    return out, ingest(demo_raw, out)
-
-
-@pytest.fixture(scope="session")
-def demo_processed(demo_ingested: tuple[Path, IngestSummary]) -> Path:
-    """Processed folder of the small demo."""
-    return demo_ingested[0]
 
 
 def _mini(demo_raw: Path, out: Path) -> Path:

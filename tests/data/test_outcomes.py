@@ -9,6 +9,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis.data.ingest import ingest
 from analysis.data.panel import REPEAT_WINDOW_DAYS
@@ -120,6 +121,14 @@ def test_the_processed_survey_holds_practices_not_respondents(
         values = region.groupby("wave")[item].agg(["mean", "std", "count"]).astype(float)
         got = table[table["item"] == item].set_index("wave")
         assert got["mean"].to_numpy() == pytest.approx(values["mean"].to_numpy())
+        assert got["sd"].to_numpy() == pytest.approx(values["std"].to_numpy())
+        if SURVEY_ITEMS[item] == "share":  # a Wilson interval, within 0 and 1
+            low, high = proportion_confint(
+                values["mean"] * values["count"], values["count"], method="wilson"
+            )
+            assert got["ci_low"].to_numpy() == pytest.approx(np.asarray(low))
+            assert got["ci_high"].to_numpy() == pytest.approx(np.asarray(high))
+            continue
         half = (got["ci_high"] - got["mean"]).to_numpy()
         expected = stats.t.ppf(0.975, values["count"] - 1) * values["std"] / values["count"] ** 0.5
         assert half == pytest.approx(expected.to_numpy())

@@ -79,7 +79,7 @@ def test_report_writes_index_region_reports_and_results(project, config):
         }
     assert 'href="synthesis/synthesis.en.html"' in index
     for region_id in regions:
-        assert f'href="{region_id}/region_monitor.en.html"' in index
+        assert re.search(rf'href="{region_id}/monitor/\d{{4}}-\d{{2}}\.en\.html"', index)
 
 
 def test_unchanged_rerun_is_cached_and_a_change_reruns(project, config):

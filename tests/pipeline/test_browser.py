@@ -10,6 +10,7 @@ files that exist.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urljoin, urlparse
@@ -42,7 +43,10 @@ def report_urls(index: Visit, site: str) -> list[str]:
     return sorted(
         url
         for url in urls
-        if url.endswith(".html") and url not in pages and "data_quality" not in url
+        if url.endswith(".html")
+        and url not in pages
+        and "data_quality" not in url
+        and "learning" not in url
     )
 
 
@@ -59,8 +63,10 @@ def test_index_opens_cleanly_and_every_link_resolves(browser, visit, site):
 
 def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, visit, site):
     urls = report_urls(visit(urljoin(site, "index.html")), site)
-    kinds = {Path(urlparse(u).path).name for u in urls}
-    assert {"region_evaluation.nl.html", "region_monitor.nl.html", "synthesis.nl.html"} <= kinds
+    paths = {urlparse(u).path for u in urls}
+    assert any(p.endswith("/region_evaluation.nl.html") for p in paths)
+    assert any(re.search(r"/monitor/\d{4}-\d{2}\.nl\.html$", p) for p in paths)
+    assert any(p.endswith("/synthesis.nl.html") for p in paths)
     for url in urls:
         report = visit(url)
         assert report.response.status == 200, url
@@ -121,6 +127,36 @@ def test_the_index_fits_a_phone_and_wide_tables_scroll_in_their_box(visit, site,
         "() => document.documentElement.scrollWidth - window.innerWidth"
     )
     assert overflow <= 0, f"the report is {overflow}px wider than a 390px phone"
+
+
+def test_the_coachs_pages_fit_a_phone_and_load_nothing_from_elsewhere(visit, site, reports):
+    """A monitor edition and the learning page, as a coach opens them on a phone."""
+    edition = sorted(reports.glob("BE-*/monitor/*.nl.html"))[-1]
+    for path in (edition, reports / "learning.html"):
+        url = urljoin(site, path.relative_to(reports).as_posix())
+        page = visit(url, width=390, height=844)
+        assert page.response.status == 200, url
+        assert page.errors == [] and page.foreign_requests(site) == [], url
+        overflow = page.page.evaluate(
+            "() => document.documentElement.scrollWidth - window.innerWidth"
+        )
+        assert overflow <= 0, f"{path.name} is {overflow}px wider than a 390px phone"
+    learning = visit(urljoin(site, "learning.html"))
+    assert learning.page.locator("table#regions tbody tr").count() >= 2
+    assert learning.page.locator("a", has_text="Terug naar het overzicht").count() == 1
+
+
+def test_a_monitor_edition_prints_on_a4(visit, site, reports, tmp_path):
+    pypdf = pytest.importorskip("pypdf")
+    path = sorted(reports.glob("BE-*/monitor/*.nl.html"))[-1]
+    page = visit(urljoin(site, path.relative_to(reports).as_posix()))
+    pdf = tmp_path / "monitor.pdf"
+    page.page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    reader = pypdf.PdfReader(str(pdf))
+    texts = [p.extract_text() for p in reader.pages]
+    assert all(len(t.strip()) > 40 for t in texts), "no blank page"
+    assert "Sinds" in texts[0], "the edition opens with what changed since the previous one"
+    assert "Enquête onder huisartsen" in "\n".join(texts)
 
 
 #: A region report of the two-outcome test study prints on at most this many A4 pages.

@@ -84,8 +84,9 @@ def test_no_stakeholder_page_shows_a_patient_or_practice_id(stakeholder_reports,
         assert not numbers & patients, f"{page.name} shows patient ids"
 
 
-#: Columns whose whole numbers are not counts of people or practices.
-NOT_COUNTS = re.compile(r"jaar|year|datum|date|maand|month|start|einde|end", re.IGNORECASE)
+#: Columns whose whole numbers are not counts of people or practices (PDSA cycles on the
+#: learning page are counts of a region's actions).
+NOT_COUNTS = re.compile(r"jaar|year|datum|date|maand|month|start|einde|end|cycl", re.IGNORECASE)
 
 
 def test_no_table_shows_a_count_below_the_threshold(stakeholder_reports):

@@ -70,15 +70,16 @@ def test_script_in_names_and_log_texts_never_runs_and_reads_literally(hostile_pr
             {u.split("#")[0] for u in index.web_links() if u.startswith(site)}
             | {urljoin(site, "index.html"), urljoin(site, "researchers.html")}
         )
-        assert any(p.endswith("region_monitor.nl.html") for p in pages)
+        assert any("/monitor/" in p and p.endswith(".nl.html") for p in pages)
         assert any("synthesis" in p for p in pages)
+        assert urljoin(site, "learning.html") in pages
         for url in (p for p in pages if p.endswith(".html")):
             page = index if url == urljoin(site, "index.html") else visit(url)
             assert page.dialogs == [], f"script from the data ran in {url}"
             assert page.errors == [], url
             schemes = {urlparse(link).scheme for link in page.links()}
             assert schemes <= {"http"}, f"{url} links to {schemes}"
-            if "region_evaluation" in url or "region_monitor" in url or url.endswith("index.html"):
+            if any(k in url for k in ("region_evaluation", "/monitor/", "learning", "index.html")):
                 text = page.page.inner_text("body")
                 assert '<script>alert("name")</script> Zorg_*regio* $\\euro$' in text, url
         report = next(p for p in pages if "region_evaluation.nl.html" in p)
@@ -90,7 +91,8 @@ def test_script_in_names_and_log_texts_never_runs_and_reads_literally(hostile_pr
 def test_log_texts_show_literally_in_the_monitor(hostile_project, visit):
     region = _pilots(hostile_project)[0]
     with serve(hostile_project / "reports") as site:
-        monitor = visit(urljoin(site, f"{region}/region_monitor.nl.html"))
+        (edition,) = (hostile_project / "reports" / region / "monitor").glob("*.nl.html")
+        monitor = visit(urljoin(site, f"{region}/monitor/{edition.name}"))
         assert monitor.dialogs == []
         assert LOG_TEXT in monitor.page.inner_text("body")
 
@@ -128,5 +130,5 @@ def test_a_region_named_like_a_workbench_folder_is_refused(config):
     table = pipeline.region_table(config)
     with pytest.raises(WorkbenchError, match="keeps for itself"):
         pipeline.plan_region_jobs(
-            config, ["synthesis"], "region_evaluation", table.assign(region_id="synthesis"), "h"
+            config, ["synthesis"], "region_evaluation", table.assign(region_id="synthesis"), {}
         )

@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from analysis import pipeline
 from analysis.cli import app
+from analysis.evaluation.load import region_input_hashes
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
 BIN = Path(sys.executable).parent
@@ -43,11 +44,11 @@ def papermill(cwd: Path, notebook: Path, output: Path, *args: str):
 
 def test_a_param_is_part_of_the_jobs_parameters_and_cache_key(config):
     table = pipeline.region_table(config)
-    data_hash = pipeline.processed_data_hash(config)
+    hashes = region_input_hashes(config.processed_dir, [REGION])
 
     def plan(**parameters):
         jobs = pipeline.plan_region_jobs(
-            config, [REGION], "region_monitor", table, data_hash, parameters=parameters
+            config, [REGION], "region_monitor", table, hashes, parameters=parameters
         )
         return jobs[0]
 
@@ -83,11 +84,12 @@ def test_a_param_reaches_the_notebook(project):
         project, "run", "--notebook", "region_monitor", "--regions", REGION, "--param", "months=12"
     )
     assert done.returncode == 0, done.stderr
-    executed = project / "reports" / "_executed" / REGION / "region_monitor.en.ipynb"
+    (executed,) = (project / "reports" / "_executed" / REGION).glob("region_monitor.*.en.ipynb")
     notebook = nbformat.read(executed, as_version=4)
     injected = [c for c in notebook.cells if "injected-parameters" in c.metadata.get("tags", [])]
     assert "months = 12" in injected[0].source
-    record = json.loads((project / "reports" / REGION / ".region_monitor.en.run.json").read_text())
+    (record_path,) = (project / "reports" / REGION / "monitor").glob(".*.en.run.json")
+    record = json.loads(record_path.read_text())
     assert record["status"] == "ok"
 
 

@@ -64,6 +64,10 @@ DESTINATIONS = (
 )
 UNIT_TYPES = ("practice", "region")
 EVENT_KINDS = ("pdsa_plan", "pdsa_do", "pdsa_study", "pdsa_act", "meeting", "staffing", "external")
+#: The four themes of the Dutch action research "Medisch generalistische zorg in de regio":
+#: scaling up (opschalen), cross-domain collaboration (domeinoverstijgend samenwerken), room in
+#: policy and rules (regelruimte), regional steering instruments (regionale sturingsinstrumenten).
+THEMES = ("scaling_up", "cross_domain", "policy_room", "regional_steering")
 
 #: Count columns a ``practice_months`` table may carry instead of event tables
 #: (aggregated delivery). They have the same names as in the processed panel.
@@ -402,9 +406,39 @@ TABLES: dict[str, Table] = {
                 Field("date", "date", "date of the entry"),
                 Field("kind", "string", "kind of entry", allowed=EVENT_KINDS),
                 Field("text", "string", "free text", nullable=True),
+                Field(
+                    "cycle",
+                    "integer",
+                    "PDSA cycle number (pdsa_* entries); a cycle is numbered per region and "
+                    "intervention",
+                    required=False,
+                    nullable=True,
+                    minimum=1,
+                ),
+                Field(
+                    "theme",
+                    "string",
+                    "action-research theme of the entry",
+                    required=False,
+                    nullable=True,
+                    allowed=THEMES,
+                ),
+                Field(
+                    "intervention",
+                    "string",
+                    "the intervention the entry belongs to: a name or id of the interventions "
+                    "table (longer_consults)",
+                    required=False,
+                    nullable=True,
+                ),
             ),
             foreign_keys=(_REGION_FK,),
             required=False,
+            notes=(
+                "`workbench log add` appends entries to `events.csv` (see the README, 'The coach's "
+                "month'); the file may also be edited by hand. A file without the `cycle` column "
+                "takes a cycle number written in the text as `(cyclus 3)` or `(cycle 3)`.",
+            ),
         ),
         Table(
             "survey",

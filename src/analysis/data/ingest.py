@@ -11,7 +11,9 @@ made it (or it is empty); ``raw_dir`` is only read.
 
 from __future__ import annotations
 
+import json
 import shutil
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -20,7 +22,16 @@ import duckdb
 
 from analysis.data import panel, quality, staging, validate
 from analysis.data.contract import EVENT_TABLES, TABLES
-from analysis.data.readers import Source, create_views, find_files, open_source, quote_literal
+from analysis.data.panel import intervention_id
+from analysis.data.readers import (
+    DUCK_TYPES,
+    Source,
+    create_views,
+    find_files,
+    open_source,
+    quote_ident,
+    quote_literal,
+)
 from analysis.data.survey import SURVEY_TABLE, aggregate_survey
 from analysis.errors import InputError, WorkbenchError
 
@@ -134,9 +145,10 @@ def _materialise_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source
         if name in sources:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM typed_{name}")
     if "events" not in sources:
-        con.execute(
-            "CREATE TABLE events (region_id VARCHAR, date DATE, kind VARCHAR, text VARCHAR)"
+        columns = ", ".join(
+            f"{quote_ident(f.name)} {DUCK_TYPES[f.dtype]}" for f in TABLES["events"].fields
         )
+        con.execute(f"CREATE TABLE events ({columns})")
 
 
 def _copy(con: duckdb.DuckDBPyConnection, sql: str, path: Path) -> None:
@@ -154,6 +166,29 @@ def _as_timestamps(con: duckdb.DuckDBPyConnection, table: str) -> str:
     )
 
 
+def _event_intervention_ids(con: duckdb.DuckDBPyConnection) -> None:
+    """``ev_names``: each intervention name of the action log with its id (as in the panel)."""
+    names = con.execute(
+        "SELECT DISTINCT intervention FROM events WHERE intervention IS NOT NULL"
+    ).fetchall()
+    con.execute("CREATE OR REPLACE TEMP TABLE ev_names (intervention VARCHAR, id VARCHAR)")
+    if names:
+        con.executemany(
+            "INSERT INTO ev_names VALUES (?, ?)", [(n, intervention_id(n)) for (n,) in names]
+        )
+
+
+def _events_out(con: duckdb.DuckDBPyConnection) -> str:
+    """``events_out``: the action log with intervention ids and each entry's month."""
+    _event_intervention_ids(con)
+    con.execute("""CREATE OR REPLACE TABLE events_out AS
+                   SELECT e.* REPLACE (n.id AS intervention),
+                          CAST(date_trunc('month', e.date) AS DATE) AS month
+                   FROM events e LEFT JOIN ev_names n USING (intervention)
+                   ORDER BY region_id, date, kind""")
+    return "events_out"
+
+
 def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE regions_out AS
@@ -169,16 +204,13 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool
         LEFT JOIN (SELECT practice_id, min(start_date) AS first_start FROM iv_practice
                    GROUP BY 1) f USING (practice_id)
         ORDER BY practice_id""")
-    con.execute("""CREATE OR REPLACE TABLE events_out AS
-                   SELECT *, CAST(date_trunc('month', date) AS DATE) AS month FROM events
-                   ORDER BY region_id, date, kind""")
     tables = {
         "practice_month": "practice_month",
         "region_month": "region_month",
         "regions": "regions_out",
         "practices": "practices_out",
         "interventions": "iv_practice",
-        "events": "events_out",
+        "events": _events_out(con),
     }
     if has_survey:
         tables[SURVEY_TABLE] = aggregate_survey(con)
@@ -339,3 +371,62 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
     summary.paths = {name: out_dir / name for name in sorted(made)}
     summary.seconds = round(time.perf_counter() - started, 2)
     return summary
+
+
+#: The raw tables an action log is checked against (and the log itself).
+ACTION_LOG_TABLES = ("regions", "practices", "practice_months", "interventions", "events")
+
+
+def refresh_action_log(raw_dir: Path, out_dir: Path) -> bool:
+    """Rebuild only ``events.parquet`` of an ingested folder after a change to the action log.
+
+    An entry added with ``workbench log add`` (or by hand) changes no panel: the
+    log is checked as :func:`ingest` checks it (its columns and values, its
+    regions, intervention names and dates against the other small tables) and
+    written in place of the old ``events.parquet`` (atomically), in seconds
+    instead of a full ingest of the event tables.
+
+    Returns
+    -------
+    bool
+        False, writing nothing, when ``out_dir`` is not a complete ingest or the
+        log's file, format or dialect differ from those the last ingest read
+        (``data_quality.json`` lists them): then run :func:`ingest`.
+
+    Raises
+    ------
+    InputError
+        For a log that breaks the contract; ``events.parquet`` is then left as it was.
+    """
+    raw_dir, out_dir = Path(raw_dir).resolve(), Path(out_dir).resolve()
+    report = out_dir / "data_quality.json"
+    if not report.is_file() or not all((out_dir / name).is_file() for name in OUTPUT_FILES):
+        return False
+    recorded = json.loads(report.read_text(encoding="utf-8")).get("inputs", {}).get("events")
+    files = find_files(raw_dir)
+    if "events" not in files or not set(ACTION_LOG_TABLES) <= set(files):
+        return False
+    with (
+        staging.environment_errors(out_dir),
+        tempfile.TemporaryDirectory(prefix=".refresh-", dir=out_dir) as scratch,
+    ):
+        con = _connect(Path(scratch))
+        try:
+            sources = {
+                name: open_source(con, name, files[name], Path(scratch))
+                for name in ACTION_LOG_TABLES
+            }
+            if quality.input_record(sources["events"]) != recorded:
+                return False
+            for src in sources.values():
+                create_views(con, src)
+            validate.validate_small(con, sources)
+            _materialise_small(con, sources)
+            validate.validate_relations(con, sources)
+            table = _events_out(con)
+            written = Path(scratch) / "events.parquet"
+            _copy(con, f"SELECT {_as_timestamps(con, table)} FROM {table}", written)
+        finally:
+            con.close()
+        written.replace(out_dir / "events.parquet")
+    return True

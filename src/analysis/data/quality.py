@@ -217,6 +217,17 @@ def warnings(report: dict[str, Any]) -> list[str]:
     ]
 
 
+def input_record(src: Source) -> dict[str, Any]:
+    """How a raw file was read (name, format, dialect), as the report's "Files read" lists it."""
+    return {
+        "file": src.path.name,
+        "format": src.kind,
+        "delimiter": src.delimiter if src.kind == "csv" else None,
+        "decimal_comma": src.decimal_comma if src.kind == "csv" else None,
+        "encoding": src.encoding if src.kind == "csv" else None,
+    }
+
+
 def assess(
     con: duckdb.DuckDBPyConnection,
     sources: dict[str, Source],
@@ -224,16 +235,7 @@ def assess(
     present: set[str],
 ) -> dict[str, Any]:
     """Compute the data-quality report as a JSON-friendly dictionary."""
-    inputs = {
-        name: {
-            "file": src.path.name,
-            "format": src.kind,
-            "delimiter": src.delimiter if src.kind == "csv" else None,
-            "decimal_comma": src.decimal_comma if src.kind == "csv" else None,
-            "encoding": src.encoding if src.kind == "csv" else None,
-        }
-        for name, src in sorted(sources.items())
-    }
+    inputs = {name: input_record(src) for name, src in sorted(sources.items())}
     stop = _rows(
         con,
         """

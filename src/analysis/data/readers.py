@@ -30,7 +30,7 @@ FALSE_WORDS = ("false", "f", "0", "no", "n", "nee", "onwaar", "non", "faux", "")
 _DECIMAL_COMMA = re.compile(r"^\s*\"?-?\d+,\d+\"?\s*$")
 #: A decimal point that is not a thousands separator (1.5, 0.25; not 1.250).
 _DECIMAL_POINT = re.compile(r"^\s*\"?-?(?!\d{1,3}(\.\d{3})+\"?\s*$)\d+\.\d+\"?\s*$")
-_DUCK_TYPES = {
+DUCK_TYPES = {
     "id": "VARCHAR",
     "key": "VARCHAR",
     "string": "VARCHAR",
@@ -540,7 +540,7 @@ def typed_sql(src: Source, f: Field) -> str:
     """
     col = src.columns.get(f.name)
     if col is None:
-        return f"CAST(NULL AS {_DUCK_TYPES[f.dtype]})"
+        return f"CAST(NULL AS {DUCK_TYPES[f.dtype]})"
     x = quote_ident(col)
     source_type = src.source_types.get(col, "VARCHAR")
     if source_type != "VARCHAR":
@@ -550,7 +550,7 @@ def typed_sql(src: Source, f: Field) -> str:
             return whole_number_sql(f"TRY_CAST({x} AS DOUBLE)")
         if f.dtype == "boolean" and source_type.startswith(_NUMERIC_SOURCE):
             return f"CASE WHEN {x} = 1 THEN true WHEN {x} = 0 THEN false END"
-        return f"TRY_CAST({x} AS {_DUCK_TYPES[f.dtype]})"
+        return f"TRY_CAST({x} AS {DUCK_TYPES[f.dtype]})"
     t = f"nullif(trim({x}), '')"
     match f.dtype:
         case "id" | "key" | "string":

@@ -521,15 +521,20 @@ def check_relations(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     run_checks(con, src, checks, f"typed_{t} t {join}", f"lined_{t} t {join}")
 
 
+#: Per country its study window: the first day of its first month in ``practice_months`` to
+#: the last day of its last (tables ``practice_months``, ``practices``, ``regions``).
+COUNTRY_WINDOWS_SQL = """
+    SELECT r.country, min(pm.month) AS window_start,
+           CAST(last_day(max(pm.month)) AS DATE) AS window_end
+    FROM practice_months pm JOIN practices p USING (practice_id)
+    JOIN regions r USING (region_id) GROUP BY 1"""
+
+
 def build_practice_window(con: duckdb.DuckDBPyConnection) -> None:
     """``practice_window``: per practice its open period and its country's study window."""
-    con.execute("""
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE practice_window AS
-        WITH w AS (
-            SELECT r.country, min(pm.month) AS window_start,
-                   CAST(last_day(max(pm.month)) AS DATE) AS window_end
-            FROM practice_months pm JOIN practices p USING (practice_id)
-            JOIN regions r USING (region_id) GROUP BY 1)
+        WITH w AS ({COUNTRY_WINDOWS_SQL})
         SELECT p.practice_id, p.opened, p.closed, w.window_start, w.window_end
         FROM practices p JOIN regions r USING (region_id) LEFT JOIN w USING (country)""")
 
@@ -598,6 +603,38 @@ def check_intervention_names(con: duckdb.DuckDBPyConnection, src: Source) -> Non
         )
 
 
+def check_event_interventions(con: duckdb.DuckDBPyConnection, src: Source) -> None:
+    """An action-log entry's ``intervention`` must name an intervention of the study.
+
+    Names are compared by their id (:func:`~analysis.data.panel.intervention_id`):
+    ``Longer consults`` and ``longer_consults`` are the same intervention.
+    """
+    if "intervention" not in src.columns:
+        return
+    known = {
+        intervention_id(name)
+        for (name,) in con.execute("SELECT DISTINCT intervention FROM interventions").fetchall()
+    }
+    given = con.execute(
+        "SELECT DISTINCT intervention FROM events WHERE intervention IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    for (name,) in given:
+        if intervention_id(name) in known:
+            continue
+        line = con.execute(
+            "SELECT min(_line) FROM lined_events WHERE intervention = ?", [name]
+        ).fetchone()[0]
+        _raise(
+            src,
+            int(line),
+            "intervention",
+            f"intervention '{printable(name)}' is not an intervention of the interventions table",
+            f"use one of {', '.join(sorted(known)) or '(none: the interventions table is empty)'}"
+            ", or leave the cell empty",
+            1,
+        )
+
+
 def validate_relations(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> None:
     """References and dates of the small tables (materialised), from the contract."""
     build_practice_window(con)
@@ -606,6 +643,8 @@ def validate_relations(con: duckdb.DuckDBPyConnection, sources: dict[str, Source
             check_relations(con, src)
     check_practice_countries(con, sources["practices"])
     check_intervention_names(con, sources["interventions"])
+    if "events" in sources:
+        check_event_interventions(con, sources["events"])
 
 
 def validate_events(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> dict[str, int]:

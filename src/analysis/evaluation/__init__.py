@@ -13,9 +13,40 @@ The report notebooks call these functions; they hold no logic of their own.
   monitor and the pooling across regions.
 """
 
-from analysis.evaluation.disclosure import suppress_small_counts
-from analysis.evaluation.estimate import Effect, evaluate_region, results_table, write_results
-from analysis.evaluation.load import RegionData, load_region
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from analysis.evaluation.disclosure import suppress_small_counts
+    from analysis.evaluation.estimate import (
+        Effect,
+        evaluate_region,
+        results_table,
+        write_results,
+    )
+    from analysis.evaluation.load import RegionData, load_region
+
+#: Where each name of the package lives: imported on first use, so that a module that
+#: needs only :mod:`~analysis.evaluation.load` (the workbench's planning) does not pay
+#: for the estimators' imports (statsmodels, scipy).
+_HOMES = {
+    "suppress_small_counts": "disclosure",
+    "Effect": "estimate",
+    "evaluate_region": "estimate",
+    "results_table": "estimate",
+    "write_results": "estimate",
+    "RegionData": "load",
+    "load_region": "load",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"analysis.evaluation.{_HOMES[name]}"), name)
+    raise AttributeError(f"module 'analysis.evaluation' has no attribute {name!r}")
+
 
 __all__ = [
     "Effect",

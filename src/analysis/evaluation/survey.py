@@ -4,10 +4,11 @@ The ingest writes the survey as practice-wave aggregates (per item the number of
 answers, mean and standard deviation; :mod:`analysis.data.survey`). This module
 
 * recombines them exactly into any group's mean with a 95% interval
-  (:func:`wave_means`), suppressing groups of fewer respondents than the
-  disclosure threshold: :func:`survey_by_wave` gives a region's means per wave
-  (for the coach's monitor), :func:`survey_comparison` the pilot and comparison
-  practices of a region report per wave;
+  (:func:`wave_means`; a Wilson interval for the yes/no item), suppressing
+  groups of fewer respondents than the disclosure threshold:
+  :func:`survey_by_wave` gives a region's means per wave (for the coach's
+  monitor, :mod:`analysis.evaluation.monitor.survey`), :func:`survey_comparison`
+  the pilot and comparison practices of a region report per wave;
 * estimates a pilot's effect on an item as a difference-in-differences across
   waves (:func:`survey_effect`): practice means, pilot against never-treated
   comparison practices, waves before against waves from the start on, with the
@@ -28,6 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 from scipy import stats
+from statsmodels.stats.proportion import proportion_confint
 
 from analysis.data.survey import SURVEY_ITEMS, read_survey
 from analysis.errors import WorkbenchError
@@ -54,7 +56,7 @@ __all__ = [
 
 #: Survey items a study can list in ``[run] outcomes`` (raw column names).
 SURVEY_OUTCOMES: tuple[str, ...] = tuple(SURVEY_ITEMS)
-WAVE_COLUMNS = ["wave", "n_respondents", "mean", "ci_low", "ci_high"]
+WAVE_COLUMNS = ["wave", "n_respondents", "mean", "sd", "ci_low", "ci_high"]
 
 
 def wave_means(
@@ -65,12 +67,16 @@ def wave_means(
     threshold: int = 1,
     alpha: float = 0.05,
 ) -> pd.DataFrame:
-    """Respondent mean of ``item`` per group, with a t interval, from practice-wave rows.
+    """Respondent mean of ``item`` per group, with its 95% interval, from practice-wave rows.
 
     The practices' counts, means and standard deviations are recombined exactly
-    (pooled sums of squares), so the result equals the mean and interval over the
-    respondents themselves. Groups of fewer than ``threshold`` answers keep their
-    count but get no mean or interval (disclosure control).
+    (pooled sums of squares), so the result equals the mean, standard deviation
+    and interval over the respondents themselves. The interval is a t interval,
+    for a yes/no item (:data:`~analysis.data.survey.SURVEY_ITEMS`) the Wilson
+    interval of the share (statsmodels), which stays within 0 and 1 also for a
+    small group or a rare answer. Groups of fewer than ``threshold`` answers keep
+    their count but get no mean, standard deviation or interval (disclosure
+    control).
 
     Examples
     --------
@@ -89,14 +95,20 @@ def wave_means(
     total = sums["_n"].astype(float)
     means = sums["_sum"] / total
     variance = ((sums["_square"] - total * means**2) / (total - 1)).clip(lower=0)
-    half = stats.t.ppf(1 - alpha / 2, (total - 1).clip(lower=1)) * np.sqrt(variance / total)
-    half = half.where(total > 1)
+    if SURVEY_ITEMS.get(item) == "share":
+        yes = np.round(sums["_sum"].to_numpy(dtype=float))
+        low, high = proportion_confint(yes, total.to_numpy(), alpha=alpha, method="wilson")
+        low, high = pd.Series(low, index=sums.index), pd.Series(high, index=sums.index)
+    else:
+        half = stats.t.ppf(1 - alpha / 2, (total - 1).clip(lower=1)) * np.sqrt(variance / total)
+        low, high = means - half.where(total > 1), means + half.where(total > 1)
     shown = total >= threshold
     out = sums[list(by)].assign(
         n_respondents=sums["_n"].astype(int),
         mean=means.where(shown),
-        ci_low=(means - half).where(shown),
-        ci_high=(means + half).where(shown),
+        sd=np.sqrt(variance).where(shown & (total > 1)),
+        ci_low=low.where(shown),
+        ci_high=high.where(shown),
     )
     return out.reset_index(drop=True)
 

@@ -174,14 +174,24 @@ def _counts(column: pd.Series) -> bool:
     return len(values) > 0 and bool(values.str.fullmatch(r"<?\d[\d.,]*").all())
 
 
-def show_table(table: pd.DataFrame, *, words: Words, precision: int = 1) -> None:
+def show_table(
+    table: pd.DataFrame,
+    *,
+    words: Words,
+    precision: int = 1,
+    cell_styles: pd.DataFrame | None = None,
+) -> None:
     """Display a table without its row index, in the report's words, every cell escaped.
 
     Numbers get the language's decimal mark; text columns are left-aligned,
-    numbers and counts right-aligned.
+    numbers and counts right-aligned. ``cell_styles``, a table of the same
+    shape and columns, gives cells their own CSS (the monitor's coloured icons).
     """
     from IPython.display import display
 
+    styles = None
+    if cell_styles is not None:
+        styles = cell_styles.reindex(index=table.index, columns=table.columns).fillna("")
     table = localise_table(table, words)
     text_columns = [c for c in table.select_dtypes(exclude="number") if not _counts(table[c])]
     marks = {"decimal": ",", "thousands": "."} if words.language == "nl" else {"thousands": ","}
@@ -192,4 +202,7 @@ def show_table(table: pd.DataFrame, *, words: Words, precision: int = 1) -> None
     )
     left = {c: [{"selector": "th", "props": "text-align: left"}] for c in text_columns}
     styled = styled.set_table_styles(left, overwrite=False)
-    display(styled.set_properties(subset=text_columns, **{"text-align": "left"}))
+    styled = styled.set_properties(subset=text_columns, **{"text-align": "left"})
+    if styles is not None:
+        styled = styled.apply(lambda _: styles.to_numpy(), axis=None)
+    display(styled)

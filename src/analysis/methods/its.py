@@ -21,6 +21,7 @@ from scipy import optimize
 from analysis import plotting
 from analysis.methods._options import Autocorrelation, Family, require_choice
 from analysis.methods._results import Overall, add_ratio_columns, format_effects, normal_effects
+from analysis.methods.seasonal import harmonic_columns
 
 _COUNT_FAMILIES = ("quasipoisson", "poisson", "negbin")
 # search range for log(alpha) of the negative binomial (alpha = 1/theta of R's glm.nb)
@@ -389,10 +390,7 @@ def _design(
     if slope_change:
         last_before = float(t[after == 0].max())
         columns["slope"] = (t - last_before) * after
-    for k in range(1, harmonics + 1):
-        angle = 2 * np.pi * k * t / period
-        columns[f"sin{k}"] = np.sin(angle)
-        columns[f"cos{k}"] = np.cos(angle)
+    columns |= harmonic_columns(t.to_numpy(), harmonics, period)
     return pd.DataFrame(columns, index=frame.index), start
 
 

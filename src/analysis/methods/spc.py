@@ -20,7 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -32,6 +32,19 @@ from analysis import plotting
 from analysis.methods._options import Improvement
 
 Annotations = Sequence[tuple[Any, str]]
+#: The Making Data Count variation icon of a chart's latest point: common cause, or a special
+#: cause of improvement, concern or (without a better direction) neutral, high or low.
+VariationIcon = Literal[
+    "common_cause",
+    "improvement_high",
+    "improvement_low",
+    "concern_high",
+    "concern_low",
+    "neutral_high",
+    "neutral_low",
+]
+#: The Making Data Count assurance icon: does the process meet its target?
+Assurance = Literal["consistent_pass", "consistent_fail", "inconsistent"]
 
 XMR_LIMIT = 2.66  # 3 / d2 with d2 = 1.128
 XMR_NEAR = 2 * XMR_LIMIT / 3  # "2 sigma"
@@ -416,6 +429,54 @@ def xmr_chart(
         improvement=improvement,
         data=data,
     )
+
+
+def variation_icon(xmr: XmrChartResult) -> VariationIcon:
+    """The variation icon of the chart's latest point (Making Data Count).
+
+    As R ``NHSRplotthedots`` chooses it: common cause, or the special cause's
+    nature (improvement or concern, by the chart's ``improvement``; neutral
+    without one) and side: an improvement is *high* when higher is better, a
+    concern is *high* when lower is better.
+
+    Examples
+    --------
+    >>> variation_icon(xmr_chart([5, 6, 5, 6, 5, 6, 5, 6, 5, 20], improvement="decrease"))
+    'concern_high'
+    """
+    variation = str(xmr.data["variation"].iloc[-1])
+    if variation == "common_cause":
+        return "common_cause"
+    if variation.startswith("special_cause_neutral_"):
+        return f"neutral_{variation.rsplit('_', 1)[-1]}"  # type: ignore[return-value]
+    nature = "improvement" if variation == "special_cause_improvement" else "concern"
+    high = (xmr.improvement == "increase") == (nature == "improvement")
+    return f"{nature}_{'high' if high else 'low'}"  # type: ignore[return-value]
+
+
+def assurance(xmr: XmrChartResult, target: float | None) -> Assurance | None:
+    """Whether the process meets ``target``, as R ``NHSRplotthedots`` decides it.
+
+    A target beyond the upper process limit is always failed when higher is
+    better (always met when lower is better), one below the lower limit the
+    other way round; a target between the limits is met some months and not
+    others (``inconsistent``). ``None`` without a target or without a better
+    direction.
+
+    Examples
+    --------
+    >>> chart = xmr_chart([12, 14, 13, 15, 12, 13, 14, 13, 12, 14], improvement="decrease")
+    >>> assurance(chart, 20), assurance(chart, 13), assurance(chart, 5)
+    ('consistent_pass', 'inconsistent', 'consistent_fail')
+    """
+    if target is None or xmr.improvement is None:
+        return None
+    increasing = xmr.improvement == "increase"
+    if target > xmr.upper_limit:
+        return "consistent_fail" if increasing else "consistent_pass"
+    if target < xmr.lower_limit:
+        return "consistent_pass" if increasing else "consistent_fail"
+    return "inconsistent"
 
 
 def _xmr_centre(y: np.ndarray, screen: bool) -> tuple[float, float, np.ndarray]:

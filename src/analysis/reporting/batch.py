@@ -52,31 +52,40 @@ class RegionJob:
     provenance: dict[str, Any]
     data_hash: str
     kernel_name: str = KERNEL_NAME
+    edition: str | None = None
 
     @property
     def label(self) -> str:
-        """Region, notebook and language, for progress displays."""
-        return f"{self.region_id} · {self.notebook.stem} · {self.language}"
+        """Region, notebook (and edition) and language, for progress displays."""
+        notebook = _notebook_label(self.notebook.stem, self.edition)
+        return f"{self.region_id} · {notebook} · {self.language}"
+
+    def _where(self) -> tuple[str, str, str]:
+        return self.region_id, self.notebook.stem, self.language
 
     @property
     def html_path(self) -> Path:
         """The stakeholder report this run writes."""
-        return self.layout.report(self.region_id, self.notebook.stem, self.language)
+        return self.layout.report(*self._where(), edition=self.edition)
 
     @property
     def executed_path(self) -> Path:
         """The executed notebook this run writes (for researchers)."""
-        return self.layout.executed(self.region_id, self.notebook.stem, self.language)
+        return self.layout.executed(*self._where(), edition=self.edition)
 
     @property
     def workdir(self) -> Path:
         """The notebook's working folder; what it writes there is published on success."""
-        return self.layout.workdir(self.region_id, self.notebook.stem, self.language)
+        return self.layout.workdir(*self._where(), edition=self.edition)
 
     @property
     def record_path(self) -> Path:
-        """The JSON record of this region's last run of this notebook in this language."""
-        return self.layout.record(self.region_id, self.notebook.stem, self.language)
+        """The JSON record of this region's last run of this notebook (edition) and language."""
+        return self.layout.record(*self._where(), edition=self.edition)
+
+    def published_path(self, name: str) -> Path:
+        """Where a file the notebook wrote in its working folder is published."""
+        return self.layout.published(*self._where(), name, edition=self.edition)
 
     @property
     def cache_key(self) -> str:
@@ -94,6 +103,7 @@ class RegionJob:
                 "library": library_fingerprint(),
                 "frame": frame,
                 "kernel": self.kernel_name,
+                "edition": self.edition,
             }
         )
 
@@ -139,11 +149,18 @@ class RegionOutcome:
     error: str | None = None
     notebook: str = ""
     language: str = ""
+    edition: str | None = None
 
     @property
     def label(self) -> str:
-        """Region, notebook and language, as :attr:`RegionJob.label`."""
-        return f"{self.region_id} · {self.notebook} · {self.language}"
+        """Region, notebook (and edition) and language, as :attr:`RegionJob.label`."""
+        return (
+            f"{self.region_id} · {_notebook_label(self.notebook, self.edition)} · {self.language}"
+        )
+
+
+def _notebook_label(notebook: str, edition: str | None) -> str:
+    return f"{notebook} {edition}" if edition else notebook
 
 
 def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutcome:
@@ -194,11 +211,10 @@ def _fresh_folder(folder: Path) -> None:
 
 def _publish(job: RegionJob) -> list[Path]:
     """Move the files the notebook wrote into the region's folder (atomic renames)."""
-    region_dir = job.layout.region_dir(job.region_id)
     published = []
     for made in sorted(job.workdir.iterdir()):
         if made.is_file() and not made.name.startswith("."):
-            target = region_dir / made.name
+            target = job.published_path(made.name)
             made.replace(target)
             published.append(target)
     return published
@@ -300,12 +316,14 @@ def _finish(
         error,
         job.notebook.stem,
         job.language,
+        job.edition,
     )
     root = job.layout.root
     record: dict[str, Any] = {
         "region_id": job.region_id,
         "notebook": job.notebook.stem,
         "language": job.language,
+        "edition": job.edition,
         "status": status,
         "duration": outcome.duration,
         "finished": outcome.finished,
@@ -365,6 +383,7 @@ def _from_record(job: RegionJob, status: Status) -> RegionOutcome:
         record.get("error"),
         job.notebook.stem,
         job.language,
+        job.edition,
     )
 
 
@@ -438,7 +457,7 @@ def run_jobs_on_dask(
 def _task_key(job: RegionJob) -> str:
     """A Dask key of its own for every notebook run: ``Client.submit`` returns the
     existing future for a key it knows, so two runs must never share one."""
-    return f"{job.notebook.stem}-{job.region_id}-{uuid.uuid4().hex}"
+    return f"{job.notebook.stem}-{job.edition or ''}-{job.region_id}-{uuid.uuid4().hex}"
 
 
 def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
@@ -453,4 +472,5 @@ def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
             _describe_error(exc),
             job.notebook.stem,
             job.language,
+            job.edition,
         )

@@ -49,6 +49,35 @@ def _atomic_write(path: Path, content: str | bytes, mode: str, encoding: str | N
     return path
 
 
+def atomic_replace_bytes(path: Path, data: bytes) -> Path:
+    """Replace ``path`` by ``data`` durably: temporary copy, ``fsync``, rename, ``fsync`` folder.
+
+    For a file the user owns (the action log): the new file keeps the old one's
+    permissions, and a crash at any moment leaves either the old or the new
+    content, never a mix. A temporary file left by a killed process is hidden
+    (``.<name>.<random>.tmp``), so the ingest ignores it.
+    """
+    path = Path(path)
+    mode = path.stat().st_mode & 0o7777 if path.exists() else 0o666 & ~current_umask()
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        Path(tmp).chmod(mode)
+        Path(tmp).replace(path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    folder = os.open(path.parent, os.O_RDONLY)
+    try:
+        os.fsync(folder)
+    finally:
+        os.close(folder)
+    return path
+
+
 def atomic_write_json(path: Path, value: object) -> Path:
     """Write ``value`` as indented JSON, atomically."""
     return atomic_write_text(path, json.dumps(value, indent=2, sort_keys=True, default=str) + "\n")

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+import pandas as pd
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from analysis.reporting.batch import outputs_intact
@@ -46,6 +47,7 @@ class IndexRow:
     report: Link | None
     monitor: Link | None
     other_languages: list[Link] = field(default_factory=list)
+    earlier_monitors: list[Link] = field(default_factory=list)
     outdated: str | None = None
     more_effects: str | None = None
 
@@ -63,6 +65,7 @@ class RunRow:
     error: str | None
     report: str | None
     executed: str | None
+    edition: str | None = None
 
 
 def format_effect(result: dict, words: Words) -> str:
@@ -169,6 +172,7 @@ def index_rows(
             )
         ]
         effects = clear_effects(current_results(layout, rid, evaluation_notebook), words)
+        monitors = monitor_links(layout, rid, language, page, words)
         more = len(effects) - SHOWN_EFFECTS
         rows.append(
             IndexRow(
@@ -178,12 +182,30 @@ def index_rows(
                 effects=effects[:SHOWN_EFFECTS],
                 more_effects=t["and_more"].format(n=more) if more > 0 else None,
                 report=_report_link(layout, rid, evaluation_notebook, language, page, t["report"]),
-                monitor=_report_link(layout, rid, MONITOR_NOTEBOOK, language, page, t["monitor"]),
+                monitor=monitors[0] if monitors else None,
+                earlier_monitors=monitors[1:],
                 other_languages=others,
                 outdated=outdated,
             )
         )
     return rows
+
+
+def monitor_links(
+    layout: ReportLayout, region_id: str, language: str, page: Path, words: Words
+) -> list[Link]:
+    """The region's monitor editions in ``language``, latest first: the first is the current one.
+
+    The latest reads "maandmonitor (juni 2025)", earlier ones by their month only.
+    """
+    months = list(reversed(layout.editions(region_id, MONITOR_NOTEBOOK, language)))
+    links = []
+    for k, month in enumerate(months):
+        path = layout.report(region_id, MONITOR_NOTEBOOK, language, edition=month)
+        name = words.month(pd.Timestamp(f"{month}-01"))
+        text = f"{words.text('index.monitor')} ({name})" if k == 0 else name
+        links.append(Link(text, layout.link(path, page)))
+    return links
 
 
 def _pilot_text(starts: Sequence[tuple[str, object]], words: Words) -> str:
@@ -208,14 +230,14 @@ def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
     """Every run record under the reports folder, for the researchers' page."""
     rows = []
     for rid in [*layout.region_ids(), "synthesis"]:
-        folder = layout.region_dir(rid)
-        for path in sorted(folder.glob(".*.run.json")) if folder.is_dir() else []:
+        for path in layout.records(rid):
             record = read_json(path, default={})
             if not isinstance(record, dict) or "notebook" not in record:
                 continue
             notebook, language = record["notebook"], record.get("language", "")
-            report = layout.report(rid, notebook, language)
-            executed = layout.executed(rid, notebook, language)
+            edition = record.get("edition")
+            report = layout.report(rid, notebook, language, edition=edition)
+            executed = layout.executed(rid, notebook, language, edition=edition)
             rows.append(
                 RunRow(
                     region_id=rid,
@@ -227,6 +249,7 @@ def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
                     error=record.get("error"),
                     report=layout.link(report, page) if report.is_file() else None,
                     executed=layout.link(executed, page) if executed.is_file() else None,
+                    edition=edition,
                 )
             )
     return rows
@@ -247,13 +270,15 @@ def write_index_pages(
     names: dict[str, str],
     pilots: dict[str, list[tuple[str, object]]],
     data_quality: dict[str, Path] | None = None,
+    learning: dict[str, Path] | None = None,
     countries: dict[str, str] | None = None,
 ) -> list[Path]:
     """Write the landing page of every language and the researchers' page (atomically).
 
     ``pilots`` maps a region to its interventions and their start months, in
     order; the first names the region's programme, by which the page groups.
-    ``data_quality`` maps a language to its data-quality page, if written.
+    ``data_quality`` maps a language to its data-quality page, if written, and
+    ``learning`` to its programme learning page.
 
     ``reports/index.html`` is in the first (primary) language; every other
     language gets ``index.<lang>.html``. Returns the paths written.
@@ -280,6 +305,7 @@ def write_index_pages(
             countries=countries,
         )
         quality = (data_quality or {}).get(language)
+        lessons = (learning or {}).get(language)
         html = env.get_template("index.html.j2").render(
             study=study,
             language=language,
@@ -287,6 +313,7 @@ def write_index_pages(
             groups=programme_groups(rows, programmes, words),
             n_regions=len(rows),
             data_quality=layout.link(quality, page) if quality and quality.is_file() else None,
+            learning=layout.link(lessons, page) if lessons and lessons.is_file() else None,
             generated=words.moment(generated),
             synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
             researchers=layout.link(layout.researchers, page),

@@ -94,10 +94,11 @@ def summary_table(outcomes: Sequence[RegionOutcome]) -> Table:
     table = Table(title="Region runs", show_lines=False)
     for column in ("region", "notebook", "language", "status", "seconds", "error"):
         table.add_column(column)
-    for o in sorted(outcomes, key=lambda o: (o.region_id, o.notebook, o.language)):
+    for o in sorted(outcomes, key=lambda o: (o.region_id, o.notebook, o.edition or "", o.language)):
         style = STATUS_STYLE.get(o.status, "")
+        notebook = f"{o.notebook} {o.edition}" if o.edition else o.notebook
         table.add_row(
-            *(Text(v) for v in (o.region_id, o.notebook, o.language)),
+            *(Text(v) for v in (o.region_id, notebook, o.language)),
             Text(o.status, style=style),
             f"{o.duration:.1f}",
             Text(o.error or ""),

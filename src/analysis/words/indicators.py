@@ -66,6 +66,9 @@ class Indicator:
         For a share: the count column of the region-month panel it is a share of
         (``n_practices``, ``contacts``); a share of fewer units than the disclosure
         threshold is not shown.
+    seasonal
+        Whether the indicator has a seasonal pattern (a winter peak): the
+        monitor then charts it seasonally adjusted (:mod:`analysis.methods.seasonal`).
     """
 
     column: str
@@ -74,6 +77,7 @@ class Indicator:
     group: Group
     words: Mapping[str, IndicatorWords] = field(default_factory=dict)
     denominator: str | None = None
+    seasonal: bool = False
 
     def in_language(self, language: Language, country: Country | None = None) -> IndicatorWords:
         """The words in ``language``, Flemish where the region is in Belgium."""
@@ -124,7 +128,18 @@ def _parse(column: str, entry: Mapping[str, Any], source: str) -> Indicator:
             )
         words[language] = IndicatorWords(*(str(merged[f]) for f in _WORD_FIELDS))
     denominator = entry.get("denominator")
-    return Indicator(column, scale, better, group, words, str(denominator) if denominator else None)
+    seasonal = entry.get("seasonal", False)
+    if not isinstance(seasonal, bool):
+        raise IndicatorError(f"{source}: indicator '{column}': seasonal must be true or false")
+    return Indicator(
+        column,
+        scale,
+        better,
+        group,
+        words,
+        str(denominator) if denominator else None,
+        seasonal,
+    )
 
 
 @cache

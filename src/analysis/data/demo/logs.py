@@ -10,6 +10,7 @@ from analysis.data.demo.scenario import (
     BE_FOCUS_TEXT,
     BE_PILOT_ZONES,
     FOCUS_NL,
+    FOCUS_THEMES,
     PDSA_TEXT,
     PILOTS,
     SURVEY_SCORES,
@@ -21,16 +22,22 @@ from analysis.data.demo.simulate import effect_multiplier, month_index, study_mo
 def action_log(
     regions: pd.DataFrame, cap: pd.DataFrame, pr: pd.DataFrame, rng: np.random.Generator
 ) -> pd.DataFrame:
-    """Action-research log: PDSA cycles per pilot region, meetings, staffing, flu."""
+    """Action-research log: PDSA cycles per pilot region, meetings, staffing, flu.
+
+    PDSA steps carry their cycle number, theme (:data:`FOCUS_THEMES`) and
+    intervention in the log's own columns, as ``workbench log add`` writes them.
+    """
     rows = []
     for pilot in PILOTS:
         country = pilot.region_id[:2]
         months = study_months(country)
-        focus = (
-            FOCUS_NL.get(pilot.intervention)
+        key = (
+            pilot.intervention
             if country == "NL"
-            else BE_FOCUS_TEXT[BE_FOCUS[BE_PILOT_ZONES.index(int(pilot.region_id[-2:]) - 1) % 4][0]]
+            else BE_FOCUS[BE_PILOT_ZONES.index(int(pilot.region_id[-2:]) - 1) % 4][0]
         )
+        focus = FOCUS_NL.get(key) if country == "NL" else BE_FOCUS_TEXT[key]
+        pdsa = {"theme": FOCUS_THEMES[key], "intervention": pilot.intervention}
         start = month_index(pilot.start, country)
         for cycle in range(0, 60, 3):
             m = start - 2 + cycle
@@ -44,7 +51,8 @@ def action_log(
                         pilot.region_id,
                         day.date().isoformat(),
                         kind,
-                        PDSA_TEXT[kind].format(focus=focus) + f" (cyclus {cycle // 3 + 1})",
+                        PDSA_TEXT[kind].format(focus=focus),
+                        {"cycle": cycle // 3 + 1, **pdsa},
                     )
                 )
         for mm in range(max(start - 3, 0), len(months), 2):
@@ -55,6 +63,7 @@ def action_log(
                     day.date().isoformat(),
                     "meeting",
                     "Regio-overleg huisartsen, coach en zorgverzekeraar",
+                    {},
                 )
             )
         for y in sorted(set(months.year)):
@@ -64,6 +73,7 @@ def action_log(
                     f"{y}-01-15",
                     "external",
                     "Griepepidemie: extra drukte in de praktijken",
+                    {},
                 )
             )
     # Staffing entries: nurse FTE increases in pilot regions.
@@ -78,10 +88,17 @@ def action_log(
                 r.region_id,
                 pd.Timestamp(r.month).date().isoformat(),
                 "staffing",
-                f"Praktijk {r.practice_id}: praktijkverpleegkundige/POH +{r.delta:.2f} fte",
+                f"{r.practice_id}: praktijkverpleegkundige/POH +{r.delta:.2f} fte",
+                {},
             )
         )
-    ev = pd.DataFrame(rows, columns=["region_id", "date", "kind", "text"])
+    ev = pd.DataFrame(
+        [
+            {"region_id": region, "date": day, "kind": kind, "text": text, **pdsa}
+            for region, day, kind, text, pdsa in rows
+        ],
+        columns=["region_id", "date", "kind", "text", "cycle", "theme", "intervention"],
+    ).astype({"cycle": "Int64"})
     return ev.sort_values(["region_id", "date", "kind"], kind="stable").reset_index(drop=True)
 
 

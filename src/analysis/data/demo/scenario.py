@@ -340,6 +340,17 @@ FOCUS_NL = {
     "welfare_coach": "welzijnscoach in plaats van medicatie",
     "practice_nurse": "taakdelegatie naar POH en physician assistant",
 }
+#: The action-research theme of each pilot's PDSA cycles ("MGZ in de regio"), by its focus:
+#: longer consults need room in the insurer's rules, welfare coaches work across domains,
+#: task delegation scales up what works, digital triage is steered regionally.
+FOCUS_THEMES = {
+    "longer_consults": "policy_room",
+    "welfare_coach": "cross_domain",
+    "practice_nurse": "scaling_up",
+    "gp_shift": "scaling_up",
+    "welfare": "cross_domain",
+    "digital_triage": "regional_steering",
+}
 
 
 #: Which outcomes each effect key moves (the names the reports use), and on which scale.
