@@ -19,7 +19,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.data import panel, quality, staging, validate
-from analysis.data.contract import EVENT_TABLES, TABLES
+from analysis.data.contract import EVENT_TABLES, PLANNING_TABLES, TABLES
 from analysis.data.readers import Source, create_views, find_files, open_source, quote_literal
 from analysis.data.survey import SURVEY_TABLE, aggregate_survey
 from analysis.errors import InputError, WorkbenchError
@@ -39,8 +39,14 @@ OUTPUT_FILES = (
 )
 #: Every name the ingest writes into its output folder (an unmarked folder holding
 #: only these was made by a workbench version before the marker; ``survey.parquet``
-#: held the respondents before they were aggregated to practices).
-OWN_NAMES = (*OUTPUT_FILES, f"{SURVEY_TABLE}.parquet", "survey.parquet")
+#: held the respondents before they were aggregated to practices; the planning inputs are
+#: written when supplied).
+OWN_NAMES = (
+    *OUTPUT_FILES,
+    f"{SURVEY_TABLE}.parquet",
+    "survey.parquet",
+    *(f"{name}.parquet" for name in PLANNING_TABLES),
+)
 
 
 @dataclass
@@ -130,7 +136,8 @@ def _open_sources(
 
 def _materialise_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> None:
     """Copy the small (non-event) tables into DuckDB tables."""
-    for name in ("regions", "practices", "practice_months", "interventions", "events", "survey"):
+    small = ("regions", "practices", "practice_months", "interventions", "events", "survey")
+    for name in (*small, *PLANNING_TABLES):
         if name in sources:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM typed_{name}")
     if "events" not in sources:
@@ -154,7 +161,21 @@ def _as_timestamps(con: duckdb.DuckDBPyConnection, table: str) -> str:
     )
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool) -> None:
+def _planning_outputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, str]:
+    """Processed name -> table of each planning input supplied (GP counts get the region)."""
+    tables = {name: name for name in PLANNING_TABLES if name in present}
+    if "gp_workforce" in tables:
+        con.execute("""
+            CREATE OR REPLACE TABLE gp_workforce_out AS
+            SELECT w.*, p.region_id FROM gp_workforce w JOIN practices p USING (practice_id)
+            ORDER BY w.practice_id, w.date, w.age_band""")
+        tables["gp_workforce"] = "gp_workforce_out"
+    return tables
+
+
+def _write_outputs(
+    con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool, planning: set[str]
+) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE regions_out AS
         SELECT r.*, f.first_start IS NOT NULL AS pilot, f.first_start
@@ -182,6 +203,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool
     }
     if has_survey:
         tables[SURVEY_TABLE] = aggregate_survey(con)
+    tables |= _planning_outputs(con, planning)
     for name, table in tables.items():
         _copy(con, f"SELECT {_as_timestamps(con, table)} FROM {table}", build / f"{name}.parquet")
     _write_database(build, list(tables))
@@ -252,7 +274,7 @@ def _build(raw_dir: Path, build: Path) -> IngestSummary:
         counts = panel.present_count_columns(con)
         panel.build_region_month(con, counts, ids)
         dropped = quality.dropped_rows(con, present)
-        _write_outputs(con, build, "survey" in sources)
+        _write_outputs(con, build, "survey" in sources, set(sources))
         mode = "events" if present else "aggregated"
         summary = _summary(con, mode, ids, dropped, event_rows)
         report = quality.assess(con, sources, summary, present)
@@ -304,7 +326,9 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
         ``regions.parquet``, ``practices.parquet``, ``interventions.parquet``,
         ``events.parquet``, ``workbench.duckdb``, ``data_quality.json`` and
         ``data_quality.html`` (plus ``survey_practice_wave.parquet``, the survey
-        aggregated to practices and waves, when a survey is supplied).
+        aggregated to practices and waves, when a survey is supplied, and the planning
+        inputs supplied: ``population.parquet``, ``gp_workforce.parquet`` with each
+        practice's ``region_id``, ``contact_rates.parquet``, ``training.parquet``).
 
     Returns
     -------
