@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.demo_study import write_demo_data
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -78,3 +80,9 @@ def full_disk_dir(tmp_path) -> Iterator[Path]:
         pytest.skip("a full disk is simulated with a tiny tmpfs, which needs root and mount")
     yield folder
     subprocess.run(["umount", str(folder)], check=False)
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """Small demo data (seed 7), raw and processed, generated once per test session."""
+    return write_demo_data(tmp_path_factory.mktemp("demo"))
