@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from analysis import plotting
+from analysis.data.processed import read_processed
 from analysis.errors import WorkbenchError
 from analysis.methods.spc import (
     VARIATION_COLOURS,
@@ -147,15 +148,8 @@ def _capital(text: object) -> str:
 # --------------------------------------------------------------------------- data
 
 
-def _read_table(processed_dir: Path, name: str) -> pd.DataFrame:
-    path = processed_dir / name
-    if not path.is_file():
-        raise WorkbenchError(f"{path} not found. Fix: run `workbench ingest` first")
-    return pd.read_parquet(path)
-
-
 def _region_row(processed_dir: Path, region_id: str) -> pd.Series:
-    regions = _read_table(processed_dir, "regions.parquet")
+    regions = read_processed(processed_dir, "regions")
     rows = regions[regions["region_id"] == region_id]
     if rows.empty:
         raise WorkbenchError(
@@ -219,7 +213,7 @@ def monitor_series(
     """
     processed_dir = Path(processed_dir)
     region = _region_row(processed_dir, region_id)
-    panel = _read_table(processed_dir, "region_month.parquet")
+    panel = read_processed(processed_dir, "region_month")
     indicators = list(indicators)
     missing = [c for c in indicators if c not in panel.columns or c in ("region_id", "month")]
     if missing:
@@ -260,7 +254,7 @@ def withhold_small_shares(
     }
     if not shares:
         return series, []
-    panel = _read_table(Path(processed_dir), "region_month.parquet")
+    panel = read_processed(Path(processed_dir), "region_month")
     units = panel.loc[panel["region_id"] == region_id].set_index("month")
     out, hit = series.copy(), []
     for column, denominator in shares.items():

@@ -51,7 +51,8 @@ import pandas as pd
 from scipy import stats
 
 from analysis.data.contract import AGE_GROUPS, GP_AGE_BANDS
-from analysis.planning.inputs import read_input, read_processed
+from analysis.data.processed import read_processed
+from analysis.planning.inputs import read_input
 
 __all__ = [
     "BAND_AGES",

@@ -29,11 +29,11 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-import pyarrow.parquet as pq
 
+from analysis.data.processed import processed_columns, read_processed
 from analysis.data.survey import SURVEY_ITEMS, read_survey
 from analysis.errors import WorkbenchError
-from analysis.planning.inputs import read_input, read_processed
+from analysis.planning.inputs import read_input
 from analysis.words.indicators import builtin_indicators
 
 __all__ = [
@@ -43,7 +43,6 @@ __all__ = [
     "IndicatorData",
     "disclosure_unit",
     "need_indicators",
-    "panel_columns",
     "selection_date",
 ]
 
@@ -159,14 +158,6 @@ def selection_date(practice_months: pd.DataFrame, as_of: str = "") -> pd.Timesta
     return pd.Timestamp(practice_months["month"].max()) + pd.DateOffset(months=1)
 
 
-def panel_columns(processed_dir: Path | str) -> list[str]:
-    """The columns of the processed practice-month panel (read from its schema only)."""
-    path = Path(processed_dir) / "practice_month.parquet"
-    if not path.is_file():
-        raise WorkbenchError(f"{path} not found. Fix: run `workbench ingest` first")
-    return list(pq.read_schema(path).names)
-
-
 def _panel_sums(panel: pd.DataFrame, indicators: Sequence[str]) -> pd.DataFrame:
     """Per practice the numerator and denominator sums of each panel indicator."""
     columns: dict[str, pd.Series] = {}
@@ -254,7 +245,7 @@ def need_indicators(
     country
         ``"NL"`` or ``"BE"``: regions are compared within one country.
     as_of
-        Date of the selection (``YYYY-MM-DD``); ``""``: after the latest month of data.
+        Date of the selection (``YYYY-MM-DD``); ``""``: after the country's latest month.
     months
         Months before ``as_of`` that the panel indicators average over.
     exclude_pilots
@@ -287,7 +278,7 @@ def need_indicators(
         if i not in SURVEY_ITEMS
         for c in (RATIO_INDICATORS[i][:2] if i in RATIO_INDICATORS else (i,))
     }
-    held = panel_columns(processed_dir)
+    held = processed_columns(processed_dir, "practice_month")
     unknown = sorted(
         i
         for i in panel_names
@@ -301,6 +292,7 @@ def need_indicators(
         )
     keys = ["practice_id", "region_id", "month"]
     panel = read_processed(processed_dir, "practice_month", [*keys, *sorted(needed - set(keys))])
+    panel = panel[panel["region_id"].isin(regions["region_id"])]  # the country's data period
     end = selection_date(panel, as_of)
     if exclude_pilots:
         started = pd.to_datetime(regions["first_start"])

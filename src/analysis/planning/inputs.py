@@ -15,25 +15,8 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.data.contract import PLANNING_TABLES
-from analysis.errors import WorkbenchError
 
-__all__ = ["missing_inputs", "read_input", "read_processed"]
-
-
-def read_processed(
-    processed_dir: Path | str, name: str, columns: Sequence[str] | None = None
-) -> pd.DataFrame:
-    """A table the ingest always writes (``practice_month``, ``regions``, ...).
-
-    Raises
-    ------
-    WorkbenchError
-        The file is missing: the data were not ingested.
-    """
-    path = Path(processed_dir) / f"{name}.parquet"
-    if not path.is_file():
-        raise WorkbenchError(f"{path} not found. Fix: run `workbench ingest` first")
-    return pd.read_parquet(path, columns=list(columns) if columns is not None else None)
+__all__ = ["missing_inputs", "read_input"]
 
 
 def read_input(processed_dir: Path | str, name: str) -> pd.DataFrame:

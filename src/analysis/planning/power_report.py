@@ -17,12 +17,12 @@ from pathlib import Path
 import pandas as pd
 from matplotlib.figure import Figure
 
+from analysis.data.processed import read_processed
 from analysis.errors import WorkbenchError
 from analysis.evaluation.estimate import outcome_scale
 from analysis.methods import power, report_covariance, required_practices, simulated_power_curve
 from analysis.methods.power import PeriodCovariance, mde
 from analysis.planning.charts import plot_power_curve
-from analysis.planning.inputs import read_processed
 from analysis.words import Words
 
 __all__ = ["PowerPlan", "plan_power", "power_figure", "power_summary", "power_table"]
