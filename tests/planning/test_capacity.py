@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from analysis.errors import WorkbenchError
 from analysis.planning.capacity import (
     BAND_AGES,
     Assumptions,
@@ -150,6 +151,11 @@ def test_the_band_comes_from_the_ranges_and_scenarios_share_the_draws():
     assert (nurses.loc[2027:] > base.loc[2027:]).all()
     with pytest.raises(ValueError, match="low <= central <= high"):
         capacity_outlook(inputs, ranges={"hours_trend": [0.0, -0.1, 0.1]}, scenarios=scenarios)
+
+
+def test_the_outlook_names_the_planning_inputs_it_misses(tmp_path):
+    with pytest.raises(WorkbenchError, match="gp_workforce, population, contact_rates"):
+        capacity_inputs(tmp_path, patients_per_fte={"NL": 2095.0})
 
 
 def test_an_unknown_assumption_is_refused():

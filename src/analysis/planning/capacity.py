@@ -52,7 +52,8 @@ from scipy import stats
 
 from analysis.data.contract import AGE_GROUPS, GP_AGE_BANDS
 from analysis.data.processed import read_processed
-from analysis.planning.inputs import read_input
+from analysis.errors import WorkbenchError
+from analysis.planning.inputs import missing_inputs, read_input
 
 __all__ = [
     "BAND_AGES",
@@ -333,39 +334,30 @@ def capacity_inputs(
         The regions' inputs, and region id -> why it was left out (a reason code:
         ``no_gps``, ``no_population``, ``no_projection``, ``no_contact_rates``,
         ``no_list_size``, ``no_norm``).
+
+    Raises
+    ------
+    WorkbenchError
+        ``gp_workforce``, ``population`` or ``contact_rates`` was not supplied.
     """
-    workforce = read_input(processed_dir, "gp_workforce")
+    missing = missing_inputs(processed_dir, ["gp_workforce", "population", "contact_rates"])
+    if missing:
+        raise WorkbenchError(
+            f"the capacity outlook needs the planning input(s) {', '.join(missing)}. Fix: supply "
+            "them in the raw folder (docs/data-contract.md, 'Planning inputs') and ingest again"
+        )
     population = read_input(processed_dir, "population")
     rates = read_input(processed_dir, "contact_rates")
     training = read_input(processed_dir, "training")
     regions = read_processed(processed_dir, "regions", ["region_id", "country"])
     if countries:
         regions = regions[regions["country"].isin(list(countries))]
+    counted = _counted(read_input(processed_dir, "gp_workforce"), regions)
     panel = read_processed(
         processed_dir, "practice_month", ["practice_id", "month", "list_size", "gp_fte"]
     )
-    latest = workforce.groupby("practice_id")["date"].transform("max")
-    counted = workforce[workforce["date"] == latest].merge(regions, on="region_id", how="inner")
-    counted = counted.assign(gp_hours=counted["gps"] * counted["hours_per_week"].fillna(0.0))
-    # The count month's list size and FTE of each counted practice (or its latest before).
-    practice_dates = counted.groupby("practice_id")["date"].max()
-    months = panel.merge(practice_dates.rename("date"), left_on="practice_id", right_index=True)
-    months = months[pd.to_datetime(months["month"]) <= pd.to_datetime(months["date"])]
-    at_count = months.sort_values("month").groupby("practice_id").tail(1).set_index("practice_id")
-    per_country = counted.groupby("country")["gp_hours"].sum()
-    fte = at_count["gp_fte"].groupby(counted.groupby("practice_id")["country"].first()).sum()
-    hours_per_fte = (per_country / fte.reindex(per_country.index)).to_dict()
-    young = (
-        counted[counted["age_band"] == GP_AGE_BANDS[0]]
-        .groupby("country")[["gp_hours", "gps"]]
-        .sum()
-    )
-    every = counted.groupby("country")[["gp_hours", "gps"]].sum()
-    new_hours = {
-        c: float((young.loc[c] if c in young.index and young.loc[c, "gps"] > 0 else every.loc[c])
-                 .pipe(lambda r: r["gp_hours"] / r["gps"]))
-        for c in every.index
-    }  # fmt: skip
+    at_count = _at_count(panel, counted)
+    hours_per_fte, new_hours = _country_hours(counted, at_count)
     inputs, skipped = [], {}
     for rid, country in zip(regions["region_id"], regions["country"], strict=True):
         mine = counted[counted["region_id"] == rid]
@@ -374,56 +366,85 @@ def capacity_inputs(
             continue
         base = int(pd.Timestamp(mine["date"].max()).year)
         years = np.arange(base, horizon + 1)
-        pop = population[population["region_id"] == rid] if not population.empty else population
-        if pop.empty:
-            skipped[rid] = "no_population"
-            continue
+        pop = population[population["region_id"] == rid]
         table = pop.pivot_table(
             index="year", columns="age_group", values="population", aggfunc="sum"
         ).reindex(columns=[g for g in AGE_GROUPS if g in set(pop["age_group"])])
-        if not set(years) <= set(table.index):
-            skipped[rid] = "no_projection"
-            continue
-        own = (
-            rates[rates["country"] == country].set_index("age_group")["contacts_per_year"]
-            if not rates.empty
-            else pd.Series(dtype=float)
-        )
-        if not set(table.columns) <= set(own.index):
-            skipped[rid] = "no_contact_rates"
-            continue
-        if country not in patients_per_fte:
-            skipped[rid] = "no_norm"
-            continue
+        own = rates[rates["country"] == country].set_index("age_group")["contacts_per_year"]
         listed = float(at_count["list_size"].reindex(mine["practice_id"].unique()).sum())
-        if not listed > 0:
-            skipped[rid] = "no_list_size"
+        reason = (
+            "no_population" if pop.empty
+            else "no_projection" if not set(years) <= set(table.index)
+            else "no_contact_rates" if not set(table.columns) <= set(own.index)
+            else "no_norm" if country not in patients_per_fte
+            else "no_list_size" if not listed > 0
+            else None
+        )  # fmt: skip
+        if reason is not None:
+            skipped[rid] = reason
             continue
-        contacts = own.reindex(table.columns).to_numpy(dtype=float)
-        reference = _reference_contacts(population, regions, rates, country, base)
         by_band = mine.groupby("age_band")[["gps", "gp_hours"]].sum().reindex(list(BAND_AGES))
-        heads = by_band["gps"].fillna(0).to_numpy(dtype=float)
-        hours = (by_band["gp_hours"] / by_band["gps"].where(by_band["gps"] > 0)).fillna(0.0)
         grads = training[training["region_id"] == rid] if not training.empty else training
         inputs.append(
             RegionCapacity(
                 region_id=rid,
                 country=country,
                 base_year=base,
-                heads=heads,
-                hours=hours.to_numpy(dtype=float),
-                hours_per_fte=float(hours_per_fte[country]),
+                heads=by_band["gps"].fillna(0).to_numpy(dtype=float),
+                hours=(by_band["gp_hours"] / by_band["gps"].where(by_band["gps"] > 0))
+                .fillna(0.0)
+                .to_numpy(dtype=float),
+                hours_per_fte=hours_per_fte[country],
                 new_gp_hours=new_hours[country],
                 listed=listed,
                 population=table.loc[years].astype(float),
-                contacts=contacts,
-                reference_contacts=reference,
+                contacts=own.reindex(table.columns).to_numpy(dtype=float),
+                reference_contacts=_reference_contacts(population, regions, rates, country, base),
                 graduates=_per_year(grads, "graduates", years[1:]),
                 settle_share=_per_year(grads, "settle_share", years[1:]),
                 patients_per_fte=float(patients_per_fte[country]),
             )
         )
     return inputs, skipped
+
+
+def _counted(workforce: pd.DataFrame, regions: pd.DataFrame) -> pd.DataFrame:
+    """Each practice's latest GP count, with its country and the GPs' weekly hours summed."""
+    latest = workforce.groupby("practice_id")["date"].transform("max")
+    counted = workforce[workforce["date"] == latest].merge(regions, on="region_id", how="inner")
+    return counted.assign(gp_hours=counted["gps"] * counted["hours_per_week"].fillna(0.0))
+
+
+def _at_count(panel: pd.DataFrame, counted: pd.DataFrame) -> pd.DataFrame:
+    """Per counted practice its panel row of the count month (or the latest before it)."""
+    dates = counted.groupby("practice_id")["date"].max().rename("date")
+    months = panel.merge(dates, left_on="practice_id", right_index=True)
+    months = months[pd.to_datetime(months["month"]) <= pd.to_datetime(months["date"])]
+    return months.sort_values("month").groupby("practice_id").tail(1).set_index("practice_id")
+
+
+def _country_hours(
+    counted: pd.DataFrame, at_count: pd.DataFrame
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Per country the weekly hours of one GP FTE, and of a newly trained GP.
+
+    Hours per FTE: the counted GPs' hours over the GP FTE of their practices in the
+    count month. A new GP works as the country's GPs under 35 (all GPs if none).
+    """
+    country_of = counted.groupby("practice_id")["country"].first()
+    fte = at_count["gp_fte"].groupby(country_of).sum()
+    totals = counted.groupby("country")[["gp_hours", "gps"]].sum()
+    young = (
+        counted[counted["age_band"] == GP_AGE_BANDS[0]]
+        .groupby("country")[["gp_hours", "gps"]]
+        .sum()
+    )
+    per_fte, new = {}, {}
+    for country, row in totals.iterrows():
+        per_fte[country] = float(row["gp_hours"] / fte.get(country, np.nan))
+        own = young.loc[country] if country in young.index and young.loc[country, "gps"] else row
+        new[country] = float(own["gp_hours"] / own["gps"])
+    return per_fte, new
 
 
 def _reference_contacts(
