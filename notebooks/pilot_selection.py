@@ -151,9 +151,10 @@ display(
         matching_summary(matches, balance, data, words, n_matches=n_matches, covariates=match_on)
     )
 )
-show_table(matches_table(matches, data, words), words=words)
-display(Markdown(words.md("matching.balance_heading")))
-show_table(balance_words(balance, words), words=words)
+if not matches.pairs.empty:
+    show_table(matches_table(matches, data, words), words=words)
+    display(Markdown(words.md("matching.balance_heading")))
+    show_table(balance_words(balance, words), words=words)
 
 # %% tags=["remove-input"]
 display(
