@@ -62,7 +62,7 @@ def by_gap_year(outlook: Outlook, regions: Sequence[str]) -> list[str]:
 
 
 def gap_words(year: float, base_year: int, horizon: int, words: Words) -> str:
-    """``2029``, ``al open (2026)`` or ``na 2035``."""
+    """``2029``, ``al in 2026`` (open in the year of the count) or ``na 2035``."""
     if pd.isna(year) or year > horizon:
         return words.text("capacity.after", horizon=horizon)
     if int(year) <= base_year:
