@@ -11,6 +11,7 @@ import pytest
 
 from analysis.data.demo import generate_demo
 from analysis.data.ingest import IngestSummary, ingest
+from tests.demo_study import write_demo_data
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,3 +103,9 @@ def demo_ingested(
 def demo_processed(demo_ingested: tuple[Path, IngestSummary]) -> Path:
     """Processed folder of the small demo."""
     return demo_ingested[0]
+
+
+@pytest.fixture(scope="session")
+def demo_data(tmp_path_factory) -> Path:
+    """Small demo data (seed 7), raw and processed, generated once per test session."""
+    return write_demo_data(tmp_path_factory.mktemp("demo"))

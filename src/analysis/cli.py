@@ -23,7 +23,7 @@ from analysis.errors import ENVIRONMENT_ERRNOS, WorkbenchError, environment_erro
 app = typer.Typer(
     help="Pilot Workbench: evaluate primary-care pilots region by region.\n\n"
     "`workbench report` runs the whole job (demo data if data/raw is empty, ingest, one "
-    "evaluation report per pilot region, synthesis, reports/index.html).",
+    "evaluation report per pilot region, synthesis, planning pages, reports/index.html).",
     no_args_is_help=True,
     add_completion=False,
     rich_markup_mode=None,
@@ -140,6 +140,18 @@ LanguageOption = Annotated[
 ]
 
 
+ParamOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--param",
+        metavar="NAME=VALUE",
+        help="A value for one of the notebook's own parameters (repeat for several); "
+        'VALUE is read as JSON when it parses (24, true, \'["a", "b"]\'), else as text. '
+        "A name the notebook does not declare is refused.",
+    ),
+]
+
+
 def _languages(values: list[str] | None) -> tuple[str, ...] | None:
     from analysis.config import LANGUAGES
 
@@ -194,16 +206,7 @@ def run(
         bool, typer.Option("--only-failed", help="Rerun only the regions whose last run failed.")
     ] = False,
     language: LanguageOption = None,
-    param: Annotated[
-        list[str] | None,
-        typer.Option(
-            "--param",
-            metavar="NAME=VALUE",
-            help="A value for one of the notebook's own parameters (repeat for several); "
-            'VALUE is read as JSON when it parses (24, true, \'["a", "b"]\'), else as text. '
-            "A name the notebook does not declare is refused.",
-        ),
-    ] = None,
+    param: ParamOption = None,
     as_of: Annotated[
         str | None,
         typer.Option(
@@ -249,7 +252,7 @@ def report(
     ] = False,
     language: LanguageOption = None,
 ) -> None:
-    """The whole job: demo data if data/raw is empty, ingest, pilot regions, synthesis, index."""
+    """The whole job: demo data if data/raw is empty, ingest, regions, synthesis, planning pages."""
     from analysis import pipeline
 
     config = _config().with_overrides(workers=workers)
@@ -257,6 +260,35 @@ def report(
         config, languages=_languages(language), scheduler=scheduler, force=force
     )
     console.print(f"landing page: {config.reports_dir / 'index.html'}", markup=False)
+    _finish(result)
+
+
+@app.command()
+@user_errors_exit_2
+def plan(
+    notebook: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--notebook",
+            help="A planning notebook to run: pilot_selection, pilot_power or capacity_outlook; "
+            "repeat for several [default: all three].",
+        ),
+    ] = None,
+    force: Annotated[bool, typer.Option("--force", help="Run even when cached.")] = False,
+    language: LanguageOption = None,
+    param: ParamOption = None,
+) -> None:
+    """Run the planning pages for programme leads into reports/planning/, then the index."""
+    from analysis import pipeline
+    from analysis.notebooks import parse_assignments
+
+    result = pipeline.run_planning(
+        _config(),
+        notebooks=notebook,
+        languages=_languages(language),
+        parameters=parse_assignments(param or []),
+        force=force,
+    )
     _finish(result)
 
 

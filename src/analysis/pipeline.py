@@ -31,6 +31,8 @@ from analysis.reporting.html import ReportHeader
 from analysis.reporting.index import MONITOR_NOTEBOOK, write_index_pages
 from analysis.reporting.layout import (
     EDITION_SIGNALS,
+    PLANNING_ID,
+    PLANNING_NOTEBOOKS,
     RESERVED_IDS,
     SYNTHESIS_ID,
     ReportLayout,
@@ -460,6 +462,88 @@ def plan_synthesis_jobs(
     return jobs
 
 
+def plan_planning_jobs(
+    config: StudyConfig,
+    notebooks: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
+) -> list[RegionJob]:
+    """Per planning notebook and language, its job into ``reports/planning/``.
+
+    ``notebooks`` defaults to every planning notebook of :data:`PLANNING_NOTEBOOKS`
+    that the study's ``notebooks/`` holds; ``parameters`` (``--param``) need one notebook.
+
+    Raises
+    ------
+    WorkbenchError
+        A notebook that is not a planning notebook, or parameters for several.
+    ParameterError
+        A parameter the notebook does not declare, or one the workbench fills.
+    """
+    chosen = list(notebooks or [])
+    unknown = [name for name in chosen if name not in PLANNING_NOTEBOOKS]
+    if unknown:
+        raise WorkbenchError(
+            f"'{unknown[0]}' is not a planning notebook. Fix: use one of "
+            f"{', '.join(PLANNING_NOTEBOOKS)}"
+        )
+    if parameters and len(chosen) != 1:
+        raise WorkbenchError(
+            "--param sets one notebook's own parameters. Fix: name that notebook with "
+            f"--notebook (one of {', '.join(PLANNING_NOTEBOOKS)})"
+        )
+    if not chosen:
+        chosen = [n for n in PLANNING_NOTEBOOKS if (config.notebooks_dir / f"{n}.ipynb").is_file()]
+    data_hash = processed_data_hash(config)
+    table = region_table(config)
+    period = {"first_month": table["first_month"].min(), "last_month": table["last_month"].max()}
+    now = datetime.now()
+    jobs = []
+    for name in chosen:
+        source = notebook_path(config, name)
+        declared = list(declared_parameters(source))
+        require_declared(dict(parameters or {}), declared, name)
+        for language in languages or config.languages:
+            words = Words(language)  # type: ignore[arg-type]
+            offered = {
+                "processed_dir": str(config.processed_dir),
+                "language": language,
+                "study_name": config.name,
+                "disclosure_threshold": config.disclosure_threshold,
+                "indicator_words": config.indicators,
+            }
+            header = ReportHeader(
+                config.name,
+                words.text("planning.region"),
+                _period(pd.Series(period), language),
+                words.moment(now),
+                language,
+            )
+            jobs.append(
+                _job(
+                    config, source, declared, PLANNING_ID, offered, dict(parameters or {}),
+                    header, data_hash,
+                )
+            )  # fmt: skip
+    return jobs
+
+
+def run_planning(
+    config: StudyConfig,
+    *,
+    notebooks: Sequence[str] | None = None,
+    languages: Sequence[str] | None = None,
+    parameters: Mapping[str, object] | None = None,
+    force: bool = False,
+) -> BatchResult:
+    """``workbench plan``: the planning notebooks (or those named), then the index."""
+    jobs = plan_planning_jobs(config, notebooks, languages, parameters)
+    layout_of(config).prepare()
+    result = execute_jobs(jobs, workers=config.n_workers, force=force)
+    refresh_index(config)
+    return result
+
+
 # --- running ----------------------------------------------------------------------------------
 
 
@@ -596,6 +680,11 @@ def run_regions(
     as_of
         ``YYYY-MM``: run an edition notebook (the monitor) on the data up to that month.
     """
+    if notebook in PLANNING_NOTEBOOKS:
+        raise WorkbenchError(
+            f"{notebook} is a planning notebook for all regions together, not one per region. "
+            f"Fix: run it with `workbench plan --notebook {notebook}`"
+        )
     if as_of is not None:
         edition_month(as_of)
     ingest_if_stale(config)
@@ -615,7 +704,7 @@ def build_reports(
     scheduler: str | None = None,
     force: bool = False,
 ) -> BatchResult:
-    """``workbench report``: demo data, ingest, regions and their monitors, synthesis, index."""
+    """``workbench report``: demo data, ingest, regions and monitors, synthesis, planning, index."""
     layout_of(config).prepare()
     config.raw_dir.mkdir(parents=True, exist_ok=True)
     ensure_demo(config)
@@ -628,5 +717,11 @@ def build_reports(
     synthesis = execute_jobs(
         plan_synthesis_jobs(config, region_ids, languages), workers=1, scheduler=None, force=force
     )
+    planning = execute_jobs(
+        plan_planning_jobs(config, languages=languages),
+        workers=config.n_workers,
+        scheduler=scheduler,
+        force=force,
+    )
     refresh_index(config)
-    return BatchResult(regions.outcomes + synthesis.outcomes)
+    return BatchResult(regions.outcomes + synthesis.outcomes + planning.outcomes)

@@ -30,7 +30,7 @@ def hash_tree() -> Callable[[Path], dict[str, str]]:
 
 
 def _mini(demo_raw: Path, out: Path) -> Path:
-    """Four NL practices, all CSV, a few thousand events: fast to ingest and to edit."""
+    """Four NL practices, all CSV, a few thousand events, the planning inputs: fast to edit."""
     out.mkdir(parents=True)
     ids = ", ".join(f"'{p}'" for p in MINI_PRACTICES)
     con = duckdb.connect()
@@ -62,6 +62,14 @@ def _mini(demo_raw: Path, out: Path) -> Path:
         f"SELECT * FROM {csv.format(demo_raw / 'survey.csv')} WHERE practice_id IN ({ids})",
         "survey.csv",
     )
+    regions = "('NL-NLI', 'NL-TWE')"
+    for table, where in (
+        ("population", f"region_id IN {regions} AND year <= '2020'"),
+        ("gp_workforce", f"practice_id IN ({ids})"),
+        ("contact_rates", "country = 'NL'"),
+        ("training", f"region_id IN {regions}"),
+    ):
+        copy(f"SELECT * FROM {csv.format(demo_raw / f'{table}.csv')} WHERE {where}", f"{table}.csv")
     for table, every in (("contacts", 50), ("referrals", 10), ("prescriptions", 20)):
         copy(
             f"SELECT * FROM '{demo_raw / table}.parquet' WHERE practice_id IN ({ids}) "

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from analysis.config import load_config
-from tests.demo_study import write_demo_data
 from tests.pipeline.chromium import browser, visit  # noqa: F401 - fixtures for the browser tests
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -31,12 +30,6 @@ def write_config(
         encoding="utf-8",
     )
     return path
-
-
-@pytest.fixture(scope="session")
-def demo_data(tmp_path_factory) -> Path:
-    """Small demo data, raw and processed, generated once per test session."""
-    return write_demo_data(tmp_path_factory.mktemp("demo"))
 
 
 def make_project(folder: Path, demo_data: Path) -> Path:

@@ -57,6 +57,7 @@ def test_report_writes_index_region_reports_and_results(project, config):
     assert ran == sorted(
         [(r, n) for r in regions for n in ("region_evaluation", "region_monitor")]
         + [("synthesis", "synthesis")]
+        + [("planning", n) for n in ("capacity_outlook", "pilot_power", "pilot_selection")]
     ), result.outcomes
     index = html_text(config.reports_dir / "index.html")
     for region_id in two_pilots(config):
@@ -78,6 +79,9 @@ def test_report_writes_index_region_reports_and_results(project, config):
             "n_practices",
         }
     assert 'href="synthesis/synthesis.en.html"' in index
+    for name in ("pilot_selection", "pilot_power", "capacity_outlook"):
+        assert f'href="planning/{name}.en.html"' in index
+    assert (config.reports_dir / "planning" / "matched_comparisons.json").is_file()
     for region_id in regions:
         assert re.search(rf'href="{region_id}/monitor/\d{{4}}-\d{{2}}\.en\.html"', index)
 

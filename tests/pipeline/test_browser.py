@@ -22,6 +22,13 @@ from matplotlib import image
 from tests.pipeline.chromium import Visit, serve
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("browser")]
+PLANNING = ("pilot_selection", "pilot_power", "capacity_outlook")
+#: The first words of each planning page: the answer opens the page.
+PLANNING_TITLES = {
+    "pilot_selection": "Welke regio's hebben een pilot het meest nodig?",
+    "pilot_power": "Hoeveel praktijken heeft een pilot nodig?",
+    "capacity_outlook": "Waar wordt het tekort aan huisartsen het grootst?",
+}
 
 
 @pytest.fixture(scope="module")
@@ -67,6 +74,8 @@ def test_reports_load_nothing_from_elsewhere_and_show_their_figures(browser, vis
     assert any(p.endswith("/region_evaluation.nl.html") for p in paths)
     assert any(re.search(r"/monitor/\d{4}-\d{2}\.nl\.html$", p) for p in paths)
     assert any(p.endswith("/synthesis.nl.html") for p in paths)
+    kinds = {Path(p).name for p in paths}
+    assert {f"{name}.nl.html" for name in PLANNING} <= kinds, "the planning pages are linked"
     for url in urls:
         report = visit(url)
         assert report.response.status == 200, url
@@ -181,3 +190,28 @@ def test_a_region_report_prints_on_a4_with_its_provenance(visit, site, reports, 
     for text in texts:  # no heading left alone at the bottom of a page
         last = [line for line in text.strip().splitlines() if line.strip()][-1]
         assert last not in {"Details", "Bijlage", "Samenvatting"}, last
+
+
+@pytest.mark.parametrize("name", PLANNING)
+def test_a_planning_page_fits_a_phone_and_prints_on_a4_answer_first(
+    name, visit, site, reports, tmp_path
+):
+    pypdf = pytest.importorskip("pypdf")
+    url = urljoin(site, f"planning/{name}.nl.html")
+    phone = visit(url, width=390, height=844)
+    overflow = phone.page.evaluate("() => document.documentElement.scrollWidth - window.innerWidth")
+    assert overflow <= 0, f"{name} is {overflow}px wider than a 390px phone"
+    assert phone.page.title() == PLANNING_TITLES[name]
+    assert phone.page.get_attribute("html", "lang") == "nl"
+    assert phone.broken_images() == [] and phone.page.locator("img").count() >= 1
+    page = visit(url)
+    pdf = tmp_path / f"{name}.pdf"
+    page.page.pdf(path=str(pdf), format="A4", prefer_css_page_size=True)
+    reader = pypdf.PdfReader(str(pdf))
+    assert (round(float(reader.pages[0].mediabox.width)), len(reader.pages) <= 8) == (595, True)
+    texts = [page.extract_text() for page in reader.pages]
+    filled = [len(page.extract_text().strip()) > 40 or len(page.images) for page in reader.pages]
+    assert all(filled), "no blank page (a page may hold a figure alone)"
+    first = " ".join(texts[0].split())
+    assert PLANNING_TITLES[name] in first, "the question and its answer open the page"
+    assert "git commit" in "\n".join(texts).split("Herkomst")[-1]

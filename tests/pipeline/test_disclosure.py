@@ -107,3 +107,37 @@ def test_small_counts_are_shown_as_below_the_threshold(stakeholder_reports):
     text = report.read_text(encoding="utf-8")
     assert f"&lt;{THRESHOLD}" in text, "the profile's practice counts are suppressed"
     assert "Praktijk A" in text or "minder dan" in text
+
+
+def _table_rows(page: Path) -> list[dict[str, str]]:
+    """The rows of every table on a page, as header -> cell text."""
+    parser = _Cells()
+    parser.feed(page.read_text(encoding="utf-8"))
+    rows: list[dict[str, str]] = []
+    for header, text in parser.cells:
+        if not rows or header in rows[-1]:
+            rows.append({})
+        rows[-1][header] = text
+    return rows
+
+
+def test_the_capacity_outlook_shows_no_region_with_few_gps(stakeholder_reports, demo_data):
+    workforce = pd.read_csv(demo_data / "raw" / "gp_workforce.csv")
+    practices = pd.read_csv(demo_data / "raw" / "practices.csv")
+    regions = pd.read_csv(demo_data / "raw" / "regions.csv")
+    gps = workforce.merge(practices, on="practice_id").groupby("region_id")["gps"].sum()
+    few = set(regions.set_index("region_id").loc[gps[gps < THRESHOLD].index, "name"])
+    assert few, "the demo has regions with few GPs counted"
+    page = stakeholder_reports / "planning" / "capacity_outlook.nl.html"
+    shown = {row["regio"] for row in _table_rows(page) if "regio" in row}
+    assert shown and not shown & few, f"regions with fewer than {THRESHOLD} GPs: {shown & few}"
+
+
+def test_the_selection_withholds_what_rests_on_few_practices(stakeholder_reports):
+    page = stakeholder_reports / "planning" / "pilot_selection.nl.html"
+    ranking = [row for row in _table_rows(page) if "kans in de top 8" in row]
+    few = [row for row in ranking if row["praktijken"] == f"<{THRESHOLD}"]
+    assert few, "the demo's zones have one practice each"
+    assert all(row["patiëntenstop"] == "–" for row in few), "a share of few practices is shown"
+    assert all(row["ervaren werkdruk"] == "–" for row in few), "a survey mean of few GPs is shown"
+    assert all(row["fte huisarts per 10.000 patiënten"] != "–" for row in few)

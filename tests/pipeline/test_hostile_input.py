@@ -43,12 +43,13 @@ def _pilots(project: Path) -> list[str]:
 
 @pytest.fixture(scope="module")
 def hostile_project(tmp_path_factory, demo_data) -> Path:
-    """A study whose pilot regions carry script and markup in their names and log texts."""
+    """A study whose regions carry script and markup in their names, its pilots in log texts."""
     project = make_project(tmp_path_factory.mktemp("hostile"), demo_data)
     regions = _pilots(project)
     raw = project / "data" / "raw"
     table = pd.read_csv(raw / "regions.csv", dtype=str, keep_default_na=False)
-    table.loc[table["region_id"].isin(regions), "name"] = NAME
+    # every region: the planning pages list regions without a pilot too
+    table["name"] = NAME
     table.to_csv(raw / "regions.csv", index=False)
     events = pd.read_csv(raw / "events.csv", dtype=str, keep_default_na=False)
     mine = events["region_id"].isin(regions) & (events["kind"] != "external")
@@ -73,13 +74,22 @@ def test_script_in_names_and_log_texts_never_runs_and_reads_literally(hostile_pr
         assert any("/monitor/" in p and p.endswith(".nl.html") for p in pages)
         assert any("synthesis" in p for p in pages)
         assert urljoin(site, "learning.html") in pages
+        assert any("planning/pilot_selection" in p for p in pages)
+        assert any("planning/capacity_outlook" in p for p in pages)
         for url in (p for p in pages if p.endswith(".html")):
             page = index if url == urljoin(site, "index.html") else visit(url)
             assert page.dialogs == [], f"script from the data ran in {url}"
             assert page.errors == [], url
             schemes = {urlparse(link).scheme for link in page.links()}
             assert schemes <= {"http"}, f"{url} links to {schemes}"
-            if any(k in url for k in ("region_evaluation", "/monitor/", "learning", "index.html")):
+            named = (
+                "region_evaluation",
+                "/monitor/",
+                "learning",
+                "pilot_selection",
+                "capacity_outlook",
+            )
+            if any(kind in url for kind in named) or url.endswith("index.html"):
                 text = page.page.inner_text("body")
                 assert '<script>alert("name")</script> Zorg_*regio* $\\euro$' in text, url
         report = next(p for p in pages if "region_evaluation.nl.html" in p)

@@ -68,6 +68,12 @@ EVENT_KINDS = ("pdsa_plan", "pdsa_do", "pdsa_study", "pdsa_act", "meeting", "sta
 #: scaling up (opschalen), cross-domain collaboration (domeinoverstijgend samenwerken), room in
 #: policy and rules (regelruimte), regional steering instruments (regionale sturingsinstrumenten).
 THEMES = ("scaling_up", "cross_domain", "policy_room", "regional_steering")
+#: Age groups of the population and of the contact rates (planning inputs).
+AGE_GROUPS = ("0-14", "15-44", "45-64", "65-74", "75+")
+#: Age bands of the GPs in ``gp_workforce`` (planning input for the capacity outlook).
+GP_AGE_BANDS = ("<35", "35-44", "45-54", "55-59", "60-64", "65+")
+#: Tables the planning notebooks read (pilot selection, capacity outlook); all optional.
+PLANNING_TABLES = ("population", "gp_workforce", "contact_rates", "training")
 
 #: Count columns a ``practice_months`` table may carry instead of event tables
 #: (aggregated delivery). They have the same names as in the processed panel.
@@ -493,6 +499,88 @@ TABLES: dict[str, Table] = {
             ),
             key=("respondent_id", "wave"),
             foreign_keys=(_PRACTICE_FK,),
+            required=False,
+        ),
+        Table(
+            "population",
+            "Planning input: inhabitants per region, year and age group, the years ahead "
+            "projected (capacity outlook: demand; pilot selection: age mix).",
+            (
+                Field("region_id", "id", "region"),
+                Field(
+                    "year", "integer", "calendar year", minimum=EARLIEST_YEAR, maximum=LATEST_YEAR
+                ),
+                Field("age_group", "string", "age group", "years", allowed=AGE_GROUPS),
+                Field("population", "integer", "inhabitants", "persons", minimum=0),
+                Field("projected", "boolean", "true for a projected (future) year"),
+            ),
+            key=("region_id", "year", "age_group"),
+            foreign_keys=(_REGION_FK,),
+            required=False,
+        ),
+        Table(
+            "gp_workforce",
+            "Planning input: the GPs of each practice by age band, with their weekly working "
+            "hours, counted on a date (capacity outlook: supply and retirement).",
+            (
+                Field("practice_id", "id", "practice"),
+                Field("date", "date", "date of the count"),
+                Field("age_band", "string", "age band of the GPs", "years", allowed=GP_AGE_BANDS),
+                Field("gps", "integer", "GPs in the band (head count)", "GPs", minimum=0),
+                Field(
+                    "hours_per_week",
+                    "number",
+                    "mean weekly working hours of these GPs (empty when gps is 0)",
+                    "hours per week",
+                    nullable=True,
+                    minimum=0,
+                    maximum=120,
+                ),
+            ),
+            key=("practice_id", "date", "age_band"),
+            foreign_keys=(_PRACTICE_FK,),
+            required=False,
+        ),
+        Table(
+            "contact_rates",
+            "Planning input: GP contacts per inhabitant per year by age group, per country "
+            "(capacity outlook: demand).",
+            (
+                Field("country", "string", "country", allowed=COUNTRIES),
+                Field("age_group", "string", "age group", "years", allowed=AGE_GROUPS),
+                Field(
+                    "contacts_per_year",
+                    "number",
+                    "contacts with a GP per inhabitant per year",
+                    "contacts per person per year",
+                    minimum=0,
+                    maximum=100,
+                ),
+            ),
+            key=("country", "age_group"),
+            required=False,
+        ),
+        Table(
+            "training",
+            "Planning input: GPs completing their GP training in the region per year, and the "
+            "share of them who settle there (capacity outlook: inflow); later years are plans.",
+            (
+                Field("region_id", "id", "region"),
+                Field(
+                    "year", "integer", "calendar year", minimum=EARLIEST_YEAR, maximum=LATEST_YEAR
+                ),
+                Field("graduates", "integer", "GPs completing their training", "GPs", minimum=0),
+                Field(
+                    "settle_share",
+                    "number",
+                    "share of the graduates who settle in the region",
+                    "share (0-1)",
+                    minimum=0,
+                    maximum=1,
+                ),
+            ),
+            key=("region_id", "year"),
+            foreign_keys=(_REGION_FK,),
             required=False,
         ),
     )

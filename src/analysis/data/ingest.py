@@ -21,7 +21,7 @@ from pathlib import Path
 import duckdb
 
 from analysis.data import panel, quality, staging, validate
-from analysis.data.contract import EVENT_TABLES, TABLES
+from analysis.data.contract import EVENT_TABLES, PLANNING_TABLES, TABLES
 from analysis.data.panel import intervention_id
 from analysis.data.readers import (
     DUCK_TYPES,
@@ -50,8 +50,14 @@ OUTPUT_FILES = (
 )
 #: Every name the ingest writes into its output folder (an unmarked folder holding
 #: only these was made by a workbench version before the marker; ``survey.parquet``
-#: held the respondents before they were aggregated to practices).
-OWN_NAMES = (*OUTPUT_FILES, f"{SURVEY_TABLE}.parquet", "survey.parquet")
+#: held the respondents before they were aggregated to practices; the planning inputs are
+#: written when supplied).
+OWN_NAMES = (
+    *OUTPUT_FILES,
+    f"{SURVEY_TABLE}.parquet",
+    "survey.parquet",
+    *(f"{name}.parquet" for name in PLANNING_TABLES),
+)
 
 
 @dataclass
@@ -141,7 +147,8 @@ def _open_sources(
 
 def _materialise_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> None:
     """Copy the small (non-event) tables into DuckDB tables."""
-    for name in ("regions", "practices", "practice_months", "interventions", "events", "survey"):
+    small = ("regions", "practices", "practice_months", "interventions", "events", "survey")
+    for name in (*small, *PLANNING_TABLES):
         if name in sources:
             con.execute(f"CREATE OR REPLACE TABLE {name} AS SELECT * FROM typed_{name}")
     if "events" not in sources:
@@ -189,7 +196,21 @@ def _events_out(con: duckdb.DuckDBPyConnection) -> str:
     return "events_out"
 
 
-def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool) -> None:
+def _planning_outputs(con: duckdb.DuckDBPyConnection, present: set[str]) -> dict[str, str]:
+    """Processed name -> table of each planning input supplied (GP counts get the region)."""
+    tables = {name: name for name in PLANNING_TABLES if name in present}
+    if "gp_workforce" in tables:
+        con.execute("""
+            CREATE OR REPLACE TABLE gp_workforce_out AS
+            SELECT w.*, p.region_id FROM gp_workforce w JOIN practices p USING (practice_id)
+            ORDER BY w.practice_id, w.date, w.age_band""")
+        tables["gp_workforce"] = "gp_workforce_out"
+    return tables
+
+
+def _write_outputs(
+    con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool, planning: set[str]
+) -> None:
     con.execute("""
         CREATE OR REPLACE TABLE regions_out AS
         SELECT r.*, f.first_start IS NOT NULL AS pilot, f.first_start
@@ -214,6 +235,7 @@ def _write_outputs(con: duckdb.DuckDBPyConnection, build: Path, has_survey: bool
     }
     if has_survey:
         tables[SURVEY_TABLE] = aggregate_survey(con)
+    tables |= _planning_outputs(con, planning)
     for name, table in tables.items():
         _copy(con, f"SELECT {_as_timestamps(con, table)} FROM {table}", build / f"{name}.parquet")
     _write_database(build, list(tables))
@@ -284,7 +306,7 @@ def _build(raw_dir: Path, build: Path) -> IngestSummary:
         counts = panel.present_count_columns(con)
         panel.build_region_month(con, counts, ids)
         dropped = quality.dropped_rows(con, present)
-        _write_outputs(con, build, "survey" in sources)
+        _write_outputs(con, build, "survey" in sources, set(sources))
         mode = "events" if present else "aggregated"
         summary = _summary(con, mode, ids, dropped, event_rows)
         report = quality.assess(con, sources, summary, present)
@@ -336,7 +358,9 @@ def ingest(raw_dir: Path, out_dir: Path) -> IngestSummary:
         ``regions.parquet``, ``practices.parquet``, ``interventions.parquet``,
         ``events.parquet``, ``workbench.duckdb``, ``data_quality.json`` and
         ``data_quality.html`` (plus ``survey_practice_wave.parquet``, the survey
-        aggregated to practices and waves, when a survey is supplied).
+        aggregated to practices and waves, when a survey is supplied, and the planning
+        inputs supplied: ``population.parquet``, ``gp_workforce.parquet`` with each
+        practice's ``region_id``, ``contact_rates.parquet``, ``training.parquet``).
 
     Returns
     -------

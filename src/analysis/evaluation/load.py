@@ -12,6 +12,8 @@ from typing import Literal
 import duckdb
 import pandas as pd
 
+from analysis.data.contract import PLANNING_TABLES
+from analysis.data.processed import read_processed
 from analysis.data.survey import SURVEY_TABLE, read_survey
 from analysis.errors import WorkbenchError
 
@@ -84,13 +86,6 @@ class RegionData:
         return "staggered" if n_starts > 1 else "single_start"
 
 
-def _read(processed_dir: Path, name: str) -> pd.DataFrame:
-    path = processed_dir / name
-    if not path.is_file():
-        raise WorkbenchError(f"{path} not found. Fix: run `workbench ingest` first")
-    return pd.read_parquet(path)
-
-
 def _balanced(panel: pd.DataFrame) -> tuple[pd.DataFrame, tuple[str, ...]]:
     n_months = panel["month"].nunique()
     counts = panel.groupby("practice_id")["month"].nunique()
@@ -120,7 +115,7 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     'single_start'
     """
     processed_dir = Path(processed_dir)
-    regions = _read(processed_dir, "regions.parquet")
+    regions = read_processed(processed_dir, "regions")
     if region_id not in set(regions["region_id"]):
         raise WorkbenchError(
             f"region {region_id!r} is not in {processed_dir / 'regions.parquet'}."
@@ -129,13 +124,13 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     region = regions.set_index("region_id").loc[region_id].copy()
     region["region_id"] = region_id
     same_country = regions.loc[regions["country"] == region["country"], "region_id"]
-    panel = _read(processed_dir, "practice_month.parquet")
+    panel = read_processed(processed_dir, "practice_month")
     panel = panel[panel["region_id"].isin(same_country)]
     in_region = panel["region_id"] == region_id
     panel = panel[in_region | panel["first_treated_month"].isna()]
     panel, dropped = _balanced(panel)
-    interventions = _read(processed_dir, "interventions.parquet")
-    events = _read(processed_dir, "events.parquet")
+    interventions = read_processed(processed_dir, "interventions")
+    events = read_processed(processed_dir, "events")
     survey = read_survey(processed_dir)
     if not survey.empty:
         practices = set(panel["practice_id"])
@@ -169,7 +164,11 @@ _REGION_ROWS = {
 #: Processed tables a region's reports read otherwise (``regions``: its row and its country's
 #: ids; the comparison practice-months) or not at all (``practices``). Any other table of the
 #: folder counts whole for every region: a change in it reruns them all.
-_READ_OTHERWISE = ("regions.parquet", "practices.parquet")
+_READ_OTHERWISE = (
+    "regions.parquet",
+    "practices.parquet",
+    *(f"{name}.parquet" for name in PLANNING_TABLES),  # read by the planning pages only
+)
 
 
 def region_input_hashes(processed_dir: Path | str, region_ids: Sequence[str]) -> dict[str, str]:

@@ -19,7 +19,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from analysis.reporting.batch import outputs_intact
 from analysis.reporting.files import atomic_write_text, read_json
-from analysis.reporting.layout import ReportLayout
+from analysis.reporting.layout import PLANNING_ID, PLANNING_NOTEBOOKS, SYNTHESIS_ID, ReportLayout
 from analysis.words import Words, words_for
 
 MONITOR_NOTEBOOK = "region_monitor"
@@ -229,7 +229,7 @@ def programme_groups(
 def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
     """Every run record under the reports folder, for the researchers' page."""
     rows = []
-    for rid in [*layout.region_ids(), "synthesis"]:
+    for rid in [*layout.region_ids(), SYNTHESIS_ID, PLANNING_ID]:
         for path in layout.records(rid):
             record = read_json(path, default={})
             if not isinstance(record, dict) or "notebook" not in record:
@@ -253,6 +253,25 @@ def run_rows(layout: ReportLayout, page: Path) -> list[RunRow]:
                 )
             )
     return rows
+
+
+@dataclass(frozen=True)
+class PlanningLink:
+    """A planning page on the landing page: its title, what it answers, its link."""
+
+    text: str
+    about: str
+    href: str
+
+
+def planning_links(layout: ReportLayout, language: str, page: Path) -> list[PlanningLink]:
+    """The planning pages built in ``language``, in :data:`PLANNING_NOTEBOOKS` order."""
+    words = Words(language).section("planning")  # type: ignore[arg-type]
+    return [
+        PlanningLink(words[name], words[f"{name}_about"], layout.link(path, page))
+        for name in PLANNING_NOTEBOOKS
+        if (path := layout.planning(name, language)).is_file()
+    ]
 
 
 def _environment() -> Environment:
@@ -316,6 +335,8 @@ def write_index_pages(
             learning=layout.link(lessons, page) if lessons and lessons.is_file() else None,
             generated=words.moment(generated),
             synthesis=layout.link(synthesis, page) if synthesis.is_file() else None,
+            planning=planning_links(layout, language, page),
+            p=words.section("planning"),
             researchers=layout.link(layout.researchers, page),
             languages=[
                 Link(LANGUAGE_NAMES[other], layout.link(other_page, page))

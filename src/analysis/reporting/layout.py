@@ -15,6 +15,8 @@
     <region>/monitor/<YYYY-MM>.<lang>.signals.json  what that edition signalled (for the next)
     <region>/monitor/.<YYYY-MM>.<lang>.run.json    run record of that edition
     synthesis/synthesis.<lang>.html    pooled effects across regions
+    planning/<notebook>.<lang>.html    planning pages: pilot selection, power, capacity outlook
+    planning/matched_comparisons.json  the pilot selection's comparison regions (researchers)
     _executed/<region>/<notebook>.<lang>.ipynb   executed notebooks, code and all (researchers)
     _executed/<region>/<notebook>.<YYYY-MM>.<lang>.ipynb   executed notebook of an edition
     _executed/<region>/<notebook>.<lang>.work/   a run's working folder while it runs
@@ -45,8 +47,11 @@ from analysis.ids import require_safe_id
 
 #: Folder names under ``reports/`` that belong to the workbench, never to a region.
 SYNTHESIS_ID = "synthesis"
+PLANNING_ID = "planning"
 EXECUTED_DIR = "_executed"
-RESERVED_IDS = frozenset({SYNTHESIS_ID, EXECUTED_DIR, "assets", "planning"})
+RESERVED_IDS = frozenset({SYNTHESIS_ID, EXECUTED_DIR, "assets", PLANNING_ID})
+#: The planning notebooks, run once per language into ``reports/planning/``, in index order.
+PLANNING_NOTEBOOKS = ("pilot_selection", "pilot_power", "capacity_outlook")
 MARKER_NAME = ".workbench-reports"
 RECORD_SUFFIX = ".run.json"
 RESULTS_NAME = "results.json"
@@ -158,6 +163,10 @@ class ReportLayout:
         """The synthesis report in ``language``."""
         return self.report(SYNTHESIS_ID, SYNTHESIS_ID, language)
 
+    def planning(self, notebook: str, language: str) -> Path:
+        """A planning page (``pilot_selection``, ...) in ``language``."""
+        return self.report(PLANNING_ID, notebook, language)
+
     # ---------------------------------------------------------------- pages of the whole study
 
     def index(self, language: str, *, primary: bool = False) -> Path:
@@ -198,7 +207,7 @@ class ReportLayout:
         """Languages that have at least one run record on disk (sorted)."""
         found = {
             record.name.removesuffix(RECORD_SUFFIX).rsplit(".", 1)[-1]
-            for rid in [*self.region_ids(), SYNTHESIS_ID]
+            for rid in [*self.region_ids(), SYNTHESIS_ID, PLANNING_ID]
             for record in self.records(rid)
         }
         from analysis.words import LANGUAGES

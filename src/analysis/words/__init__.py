@@ -23,6 +23,7 @@ from analysis.words.numbers import (
     format_change,
     format_month,
     format_number,
+    format_ordinal,
     format_percent,
 )
 
@@ -38,6 +39,7 @@ __all__ = [
     "format_change",
     "format_month",
     "format_number",
+    "format_ordinal",
     "format_percent",
     "indicator_catalogue",
     "require_words",

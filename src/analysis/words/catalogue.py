@@ -154,6 +154,10 @@ class Words:
         """:func:`analysis.words.numbers.format_percent` in this language."""
         return numbers.format_percent(value, decimals, self.language)
 
+    def ordinal(self, n: int) -> str:
+        """:func:`analysis.words.numbers.format_ordinal` in this language (a rank: ``3e``)."""
+        return numbers.format_ordinal(int(n), self.language)
+
     def month(self, month: object, *, short: bool = False) -> str:
         """:func:`analysis.words.numbers.format_month` in this language."""
         return numbers.format_month(month, self.language, short=short)

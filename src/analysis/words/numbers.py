@@ -63,6 +63,22 @@ def format_percent(value: float, decimals: int = 0, language: Language = "en") -
     return f"{format_number(100 * value, decimals, language)}%"
 
 
+def format_ordinal(n: int, language: Language = "en") -> str:
+    """A rank as an ordinal: ``3e`` in Dutch, ``3rd`` in English.
+
+    Examples
+    --------
+    >>> [format_ordinal(n, "en") for n in (1, 2, 3, 4, 11, 12, 13, 21, 102)]
+    ['1st', '2nd', '3rd', '4th', '11th', '12th', '13th', '21st', '102nd']
+    >>> format_ordinal(1, "nl")
+    '1e'
+    """
+    if check_language(language) == "nl":
+        return f"{n}e"
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def format_month(month: object, language: Language = "en", *, short: bool = False) -> str:
     """A month in words: ``maart 2025`` (``mrt 2025`` with ``short``).
 

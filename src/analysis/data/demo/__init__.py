@@ -23,6 +23,8 @@ The package has one module per stage:
   expected counts and the ground truth;
 * :mod:`~analysis.data.demo.events` - event tables drawn and streamed to Parquet;
 * :mod:`~analysis.data.demo.logs` - interventions, action log, survey;
+* :mod:`~analysis.data.demo.planning` - the planning inputs (population by age group
+  with a projection, contacts per age group, GPs by age band, GP training);
 * :mod:`~analysis.data.demo.write` - :func:`generate_demo`: checks, staging, files.
 
 Magnitudes follow DESIGN.md ("Realistic magnitudes"). Effects ramp up

@@ -395,3 +395,46 @@ TRUTH_OUTCOMES: dict[str, tuple[tuple[str, str], ...]] = {
     "survey_workload": (("workload_score", "ratio"),),
     "survey_satisfaction": (("job_satisfaction", "ratio"),),
 }
+
+
+# --------------------------------------------------------------------------- planning inputs
+# What the capacity outlook and the pilot selection read besides the panel: population by
+# age group with a projection, GP contacts per inhabitant by age group, the GPs of each
+# practice by age band with their hours, and regional GP training. Drawn by
+# analysis.data.demo.planning from a random stream of their own, so the other files keep
+# their bytes.
+
+#: Last year of the population projection and of the training plans.
+PROJECTION_END = 2035
+#: Population share per age group (contract.AGE_GROUPS) in the country's first data year.
+AGE_MIX = {"NL": (0.16, 0.37, 0.27, 0.11, 0.09), "BE": (0.17, 0.37, 0.27, 0.10, 0.09)}
+#: How strongly each age group leans with a region's age tilt (older regions: more 65+).
+AGE_LEAN = (-1.0, -0.5, 0.0, 1.0, 1.5)
+#: Spread of the regions' age tilt, and the ageing per year (added to the tilt each year).
+AGE_TILT_SD = 0.15
+AGEING_PER_YEAR = (0.010, 0.025)  # uniform range, per region
+#: Population growth per year, uniform range per region.
+POPULATION_GROWTH = {"NL": (-0.002, 0.008), "BE": (-0.001, 0.007)}
+#: GP contacts per inhabitant per year by age group: about 5 per registered patient in NL
+#: (Nivel 2019-2021) and 6 in Flanders (IMA-AIM), rising steeply with age.
+CONTACT_RATES = {"NL": (2.9, 3.8, 5.0, 7.4, 10.8), "BE": (3.6, 4.6, 6.1, 8.8, 12.5)}
+#: GP age bands (contract.GP_AGE_BANDS): share of GPs per band, and how strongly each band
+#: leans with a region's GP age tilt (greying regions: more GPs of 60 and over).
+GP_AGE_MIX = {
+    "NL": (0.12, 0.28, 0.25, 0.13, 0.13, 0.09),
+    "BE": (0.15, 0.20, 0.17, 0.12, 0.16, 0.20),
+}
+GP_AGE_LEAN = (-1.0, -0.6, 0.0, 0.5, 0.8, 1.0)
+GP_AGE_TILT_SD = 0.5
+#: GPs (head count) per GP FTE: many Dutch GPs work part-time.
+GPS_PER_FTE = {"NL": 1.2, "BE": 1.0}
+#: Mean weekly hours per GP by age band, and their spread between GPs.
+GP_HOURS = {"NL": (44.0, 45.0, 49.0, 49.0, 45.0, 32.0), "BE": (50.0, 54.0, 57.0, 56.0, 52.0, 40.0)}
+GP_HOURS_SD = 6.0
+#: GP training: graduates per 100,000 inhabitants per year, and the share who settle in the
+#: region (mean, spread between regions).
+TRAINING = {"NL": (4.2, 0.55), "BE": (4.0, 0.50)}
+SETTLE_SHARE_SD = 0.08
+#: Regional training places as in Kop van Noord-Holland: extra graduates per 100,000
+#: inhabitants per year from a year on, who settle more often where they trained.
+REGIONAL_TRAINING = {"NL-KNH": {"from": 2019, "extra_per_100k": 3.0, "settle_share": 0.75}}

@@ -13,6 +13,7 @@ import pandas as pd
 from analysis.data import staging
 from analysis.data.demo.events import write_events
 from analysis.data.demo.logs import action_log, interventions_table, survey_table
+from analysis.data.demo.planning import planning_tables
 from analysis.data.demo.scenario import SCALES, ScaleConfig
 from analysis.data.demo.simulate import (
     capacity,
@@ -133,6 +134,8 @@ def _write_demo(out_dir: Path, seed: int, cfg: ScaleConfig) -> None:
     survey, survey_truth = survey_table(cap, pr, starts, rng)
     write_csv(survey, out_dir / "survey.csv")
     write_events(out_dir, cap, pr, eff, season, seed, cfg.chunk_events)
+    for name, table in planning_tables(regions, pr, cap, seed).items():
+        write_csv(table, out_dir / f"{name}.csv")
     truth = ground_truth(cap, pr, starts, season) + survey_truth
     (out_dir / "ground_truth.json").write_text(
         json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8"

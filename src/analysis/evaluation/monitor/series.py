@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.data.processed import read_processed
 from analysis.errors import WorkbenchError
 from analysis.evaluation.load import RegionData
 from analysis.methods.seasonal import SEASONAL_BASELINE_MIN
@@ -51,15 +52,8 @@ def edition_end(as_of: str | None) -> pd.Timestamp | None:
         raise WorkbenchError(f"as_of {as_of!r} is not a month. Fix: write it as YYYY-MM") from None
 
 
-def _read_table(processed_dir: Path, name: str) -> pd.DataFrame:
-    path = processed_dir / name
-    if not path.is_file():
-        raise WorkbenchError(f"{path} not found. Fix: run `workbench ingest` first")
-    return pd.read_parquet(path)
-
-
 def _region_row(processed_dir: Path, region_id: str) -> pd.Series:
-    regions = _read_table(processed_dir, "regions.parquet")
+    regions = read_processed(processed_dir, "regions")
     rows = regions[regions["region_id"] == region_id]
     if rows.empty:
         raise WorkbenchError(
@@ -131,7 +125,7 @@ def monitor_series(
     """
     processed_dir = Path(processed_dir)
     _region_row(processed_dir, region_id)
-    panel = _read_table(processed_dir, "region_month.parquet")
+    panel = read_processed(processed_dir, "region_month")
     indicators = list(indicators)
     missing = [c for c in indicators if c not in panel.columns or c in ("region_id", "month")]
     if missing:
@@ -174,7 +168,7 @@ def withhold_small_shares(
     }
     if not shares:
         return series, []
-    panel = _read_table(Path(processed_dir), "region_month.parquet")
+    panel = read_processed(Path(processed_dir), "region_month")
     units = panel.loc[panel["region_id"] == region_id].set_index("month")
     out, hit = series.copy(), []
     for column, denominator in shares.items():
