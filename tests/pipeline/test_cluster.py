@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.reporting.cluster import CONNECT_TIMEOUT_SETTING
+from analysis.reporting.layout import ReportLayout
 from tests.pipeline.test_batch import two_pilots, use_regions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -35,15 +36,21 @@ def test_the_full_report_on_a_local_cluster_runs_every_notebook_once(project, co
     use_regions(project, regions)
     result = workbench(project, "report", "--scheduler", "local", "--workers", "2")
     assert result.returncode == 0, result.stderr[-3000:]
-    finished = re.findall(r"^(\S+) · (\w+) · en: (\w+) \(", result.stderr, re.MULTILINE)
+    # a monitor's line names its edition: "BE-ELZ04 · region_monitor 2026-12 · en: ok (..."
+    finished = re.findall(
+        r"^(\S+) · (\w+)(?: \d{4}-\d{2})? · en: (\w+) \(", result.stderr, re.MULTILINE
+    )
     expected = [(r, n, "ok") for r in regions for n in NOTEBOOKS] + [("synthesis",) * 2 + ("ok",)]
     assert sorted(finished) == sorted(expected), "each notebook run exactly once"
     reports = project / "reports"
     index = (reports / "index.html").read_text(encoding="utf-8")
+    layout = ReportLayout(reports)
     for region in regions:
         for notebook in NOTEBOOKS:
-            assert (reports / region / f"{notebook}.en.html").is_file()
-            assert f'href="{region}/{notebook}.en.html"' in index
+            editions = layout.editions(region, notebook, "en")
+            page = layout.report(region, notebook, "en", edition=(editions or [None])[-1])
+            assert page.is_file(), page
+            assert f'href="{page.relative_to(reports).as_posix()}"' in index
     assert (reports / "synthesis" / "synthesis.en.html").is_file()
     assert 'href="synthesis/synthesis.en.html"' in index
     assert "without encryption" not in result.stderr, "kernels talk over encrypted TCP"
