@@ -21,11 +21,11 @@ from __future__ import annotations
 import functools
 import io
 import textwrap
-from collections.abc import Callable, Iterator
+import weakref
+from collections.abc import Callable, Iterable, Iterator
 from typing import ParamSpec, TypeVar
 
 import matplotlib as mpl
-import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axis import Axis
 from matplotlib.backend_bases import RendererBase
@@ -33,6 +33,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg, RendererAgg
 from matplotlib.figure import Figure
 from matplotlib.font_manager import FontProperties
 from matplotlib.layout_engine import LayoutEngine
+from matplotlib.legend import Legend
 from matplotlib.text import Text
 from matplotlib.transforms import blended_transform_factory
 from PIL import Image
@@ -122,6 +123,8 @@ DPI = 96
 #: rcParams under which a report figure is drawn: literal text, glyphs not hinted to the
 #: pixel grid (a fifth less drawing time; at 96 dpi the eye sees no difference).
 REPORT_DRAWING = {**LITERAL_TEXT, "text.hinting": "no_hinting", "text.hinting_factor": 1}
+#: zlib level of report PNGs: half the time of the default (6) for a seventh more bytes.
+PNG_COMPRESSION = 3
 #: Space around a figure's outermost texts, in inches.
 EDGE = 0.1
 
@@ -140,10 +143,87 @@ class FixedLayout(LayoutEngine):
     def __init__(self, place: Callable[[Figure, RendererBase], None]) -> None:
         super().__init__()
         self._place = place
+        #: Subplot parameters that override the measured ones (see :meth:`fix_plot_area`).
+        self.plot_area: dict[str, float] | None = None
 
     def execute(self, fig: Figure) -> None:
         """Place the axes of ``fig`` (matplotlib calls this at the start of each draw)."""
         self._place(fig, fig._get_renderer())  # as matplotlib's own layout engines do
+        if self.plot_area is not None:
+            measured = fig.subplotpars.left
+            fig.subplots_adjust(**self.plot_area)
+            # the y label stays beside the tick labels, not at the figure's edge
+            shift = (self.plot_area["left"] - measured) * fig.get_size_inches()[0]
+            for ax in fig.axes:
+                label = ax.yaxis.label
+                x, y = label.get_position()
+                label.set_position((x + shift, y))
+
+    def fix_plot_area(self, fig: Figure, states: Iterable[object]) -> None:
+        """Keep the axes of ``fig`` where every one of its ``states`` fits, from now on.
+
+        ``states`` is an iterable that changes the figure (its texts) at each step:
+        the axes get the largest margins the layout measures over all of them, so
+        that a figure redrawn for each state keeps its plot area (and the figures
+        of one report line up).
+        """
+        self.plot_area = None
+        areas = []
+        with mpl.rc_context(REPORT_DRAWING):
+            for _ in states:
+                literal_figure_text(fig)
+                self.execute(fig)
+                areas.append(vars(fig.subplotpars).copy())
+        if areas:
+            self.plot_area = {
+                "left": max(a["left"] for a in areas),
+                "bottom": max(a["bottom"] for a in areas),
+                "right": min(a["right"] for a in areas),
+                "top": min(a["top"] for a in areas),
+            }
+
+
+class RedrawnFigure(Figure):
+    """A figure drawn again and again in which only some artists change between draws.
+
+    With :attr:`changing` set (and a plot area that stays put: see
+    :meth:`FixedLayout.fix_plot_area`), the first draw keeps the pixels of
+    everything else (axes, spines, the other axis, legend, reference lines) and
+    later draws restore those pixels and draw only the changing artists, on top.
+    """
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        #: Artists that differ between draws; drawn over the kept pixels, in this order.
+        self.changing: list[Artist] = []
+        #: Names the state of the other artists: kept pixels are drawn again when it changes.
+        self.static_key: object = None
+        self._background: tuple[object, object] | None = None
+
+    def draw(self, renderer: RendererBase) -> None:  # noqa: D102 - matplotlib's
+        layout = self.get_layout_engine()
+        if not self.changing or not hasattr(renderer, "copy_from_bbox"):
+            return super().draw(renderer)
+        if isinstance(layout, FixedLayout):
+            layout.execute(self)  # with every artist shown: wraps the texts of this draw
+        key = (id(renderer), tuple(self.bbox.bounds), self.static_key)
+        if self._background is None or self._background[0] != key:
+            shown = [a for a in self.changing if a.get_visible()]
+            for artist in shown:
+                artist.set_visible(False)
+            self.set_layout_engine("none")  # placed above, with the changing artists
+            try:
+                super().draw(renderer)
+            finally:
+                self.set_layout_engine(layout)
+                for artist in shown:
+                    artist.set_visible(True)
+            self._background = (key, renderer.copy_from_bbox(self.bbox))
+        else:
+            renderer.restore_region(self._background[1])
+        for artist in self.changing:
+            artist.draw(renderer)
+        self.stale = False
 
 
 def _inches(renderer: RendererBase, text: Text) -> tuple[float, float]:
@@ -155,16 +235,55 @@ def _inches(renderer: RendererBase, text: Text) -> tuple[float, float]:
     return box.width / dpi, box.height / dpi
 
 
-def _fit(renderer: RendererBase, text: Text, room: float, along: int) -> float:
-    """Wrap ``text`` into more lines until its extent ``along`` (0 = width) fits ``room``."""
-    extent = _inches(renderer, text)[along]
+#: Wrapped texts and their sizes, by what decides them (a report repeats its titles).
+_FITTED: dict[tuple, tuple[str, tuple[float, float]]] = {}
+
+
+def _fit(renderer: RendererBase, text: Text, room: float, along: int) -> tuple[float, float]:
+    """Wrap ``text`` into more lines until its extent ``along`` (0 = width) fits ``room``.
+
+    Returns the width and height of the wrapped text, in inches (0 when empty).
+    """
+    key = (
+        text.get_text(),
+        text.get_visible(),
+        text.get_fontproperties(),
+        text.get_rotation(),
+        round(room, 6),
+        along,
+        renderer.points_to_pixels(72),
+        mpl.rcParams["text.hinting"],
+    )
+    if key in _FITTED:
+        wrapped, size = _FITTED[key]
+        text.set_text(wrapped)
+        return size
+    size = _inches(renderer, text)
     words = text.get_text().replace("\n", " ")
     lines = 1
-    while extent > room and lines < 4:
+    while size[along] > room and lines < 4:
         lines += 1
         text.set_text(textwrap.fill(words, width=max(8, -(-len(words) // lines) + 2)))
-        extent = _inches(renderer, text)[along]
-    return extent
+        size = _inches(renderer, text)
+    if len(_FITTED) > 4096:
+        _FITTED.clear()
+    _FITTED[key] = (text.get_text(), size)
+    return size
+
+
+#: Height of each legend as drawn, in inches (a legend's texts do not change once made).
+_LEGEND_HEIGHTS: weakref.WeakKeyDictionary[Legend, tuple[float, float]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _legend_height(legend: Legend, renderer: RendererBase) -> float:
+    dpi = renderer.points_to_pixels(72)
+    known = _LEGEND_HEIGHTS.get(legend)
+    if known is None or known[0] != dpi:
+        known = (dpi, legend.get_window_extent(renderer).height / dpi)
+        _LEGEND_HEIGHTS[legend] = known
+    return known[1]
 
 
 def _tick_labels(axis: Axis) -> list[str]:
@@ -222,9 +341,8 @@ def place_single_axes(fig: Figure, renderer: RendererBase) -> None:
     width, height = fig.get_size_inches()
     point = 1 / 72
     xaxis, yaxis = ax.xaxis, ax.yaxis
-    title = _fit(renderer, ax.title, width - 2 * EDGE, along=0)
-    top = EDGE + _inches(renderer, ax.title)[1] + mpl.rcParams["axes.titlepad"] * point
-    top = top if title else EDGE
+    title_width, title_height = _fit(renderer, ax.title, width - 2 * EDGE, along=0)
+    top = EDGE + title_height + mpl.rcParams["axes.titlepad"] * point if title_width else EDGE
     # below the axes, from the bottom edge up: legend, x label, x tick labels
     bottom = EDGE
     legend = ax.get_legend()
@@ -233,7 +351,7 @@ def place_single_axes(fig: Figure, renderer: RendererBase) -> None:
             (0.5, EDGE), transform=blended_transform_factory(fig.transFigure, fig.dpi_scale_trans)
         )
         legend.set_loc("lower center")
-        bottom += legend.get_window_extent(renderer).height / fig.dpi
+        bottom += _legend_height(legend, renderer)
         # the legend keeps borderaxespad from its anchor; a line's gap from the texts above
         bottom += (legend.borderaxespad + 1) * legend.prop.get_size_in_points() * point
     x_label = _inches(renderer, xaxis.label)[1]
@@ -247,8 +365,10 @@ def place_single_axes(fig: Figure, renderer: RendererBase) -> None:
     # left of the axes, from the left edge: y label (rotated), y tick labels
     y_widest, _ = _widest(yaxis, _tick_labels(yaxis), fig.dpi)
     centre = bottom + (height - top - bottom) / 2  # of the axes, where the y label is centred
-    y_label = _fit(renderer, yaxis.label, 2 * min(centre, height - centre) - 2 * EDGE, along=1)
-    y_label_right = EDGE + (_inches(renderer, yaxis.label)[0] if y_label else 0.0)
+    y_label_width, y_label = _fit(
+        renderer, yaxis.label, 2 * min(centre, height - centre) - 2 * EDGE, along=1
+    )
+    y_label_right = EDGE + (y_label_width if y_label else 0.0)
     left = y_label_right + (yaxis.labelpad * point if y_label else 0.0)
     left += y_widest + _tick_space(yaxis) * point
     yaxis.set_label_coords(
@@ -284,7 +404,8 @@ def figure_png(figure: Figure, *, dpi: int = DPI) -> bytes:
             figure.set_dpi(dpi)
         canvas = _agg_canvas(figure)
         canvas.draw()
-    pixels = np.asarray(canvas.buffer_rgba())[..., :3]
-    palette = Image.fromarray(pixels).quantize(256, method=Image.Quantize.FASTOCTREE)
-    palette.save(buffer, format="png")
+    width, height = canvas.get_width_height()
+    pixels = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
+    palette = pixels.convert("RGB").quantize(256, method=Image.Quantize.FASTOCTREE)
+    palette.save(buffer, format="png", compress_level=PNG_COMPRESSION)
     return buffer.getvalue()

@@ -7,7 +7,9 @@ the report template writes the alt text into the page.
 A report draws the same kind of figure once per outcome. :func:`trend_figures`
 and :func:`event_study_figures` draw them on one figure that they redraw for
 each outcome (the axes, ticks, legend and start lines are made once), at a fixed
-size laid out by :func:`analysis.plotting.place_single_axes`.
+size laid out by :func:`analysis.plotting.place_single_axes`. The trend figures
+of a region share one plot area, so their time axes line up, and only what
+differs between outcomes is drawn again (:class:`analysis.plotting.RedrawnFigure`).
 """
 
 from __future__ import annotations
@@ -18,10 +20,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib import dates as mdates
 from matplotlib.collections import LineCollection
 from matplotlib.container import ErrorbarContainer
 from matplotlib.figure import Figure
-from matplotlib import dates as mdates
 from matplotlib.ticker import FixedFormatter, FixedLocator, Formatter, MaxNLocator
 
 from analysis import plotting
@@ -131,10 +133,9 @@ class TrendChart:
 
     def __init__(self, data: RegionData, words: Words) -> None:
         self.words = words
-        self.figure = Figure(
-            figsize=TREND_SIZE,
-            dpi=plotting.DPI,
-            layout=plotting.FixedLayout(plotting.place_single_axes),
+        self.layout = plotting.FixedLayout(plotting.place_single_axes)
+        self.figure = plotting.RedrawnFigure(
+            figsize=TREND_SIZE, dpi=plotting.DPI, layout=self.layout
         )
         ax = self.axes = self.figure.subplots()
         groups = (
@@ -142,6 +143,7 @@ class TrendChart:
             (data.comparison_practices, "chart.comparison_practices", plotting.COMPARISON),
         )
         self._lines = []
+        self._means: dict[tuple[int, str], np.ndarray] = {}
         dates = []
         for frame, key, colour in groups:
             if not frame.empty:
@@ -153,7 +155,14 @@ class TrendChart:
         starts = intervention_starts(data)
         for (code, start), style in zip(starts, plotting.START_STYLES * 2, strict=False):
             name = words.text("chart.start_of", intervention=words.intervention(code))
-            ax.axvline(start, color=plotting.REFERENCE, linestyle=style, linewidth=1.2, label=name)
+            ax.axvline(  # under the data lines: a redrawn figure draws those last
+                start,
+                color=plotting.REFERENCE,
+                linestyle=style,
+                linewidth=1.2,
+                label=name,
+                zorder=1.9,
+            )
             dates.append(start)
         if dates:  # one time axis for every outcome: the months of the data, ticks made once
             first, last = mdates.date2num(min(dates)), mdates.date2num(max(dates))
@@ -167,12 +176,29 @@ class TrendChart:
         names = words.listing([words.intervention(code) for code, _ in starts])
         self._starts = words.text("chart.alt_starts", interventions=names)
 
-    @plotting.literal_text
+    def keep_plot_area(self, outcomes: list[str]) -> None:
+        """Draw every outcome's figure in the same plot area and redraw only what differs.
+
+        The plot area is the one in which the texts of all ``outcomes`` fit; the
+        time axis, legend and start lines are then drawn once, and each outcome
+        draws its lines, y axis and title over them.
+        """
+        self.layout.fix_plot_area(self.figure, (self.draw(o) for o in outcomes))
+        self.figure.changing = [
+            *(line for _, line in self._lines),
+            self.axes.yaxis,
+            *self.axes.spines.values(),  # over the tick marks, as in a whole draw
+            self.axes.title,
+        ]
+
     def draw(self, outcome: str) -> tuple[Figure, str]:
         """The figure of ``outcome`` (the same figure as before, redrawn) and its alt text."""
         indicator = self.words.indicator(outcome)
         for monthly, line in self._lines:
-            line.set_ydata(monthly[outcome].mean().to_numpy(dtype=float))
+            means = self._means.get((id(line), outcome))
+            if means is None:
+                means = self._means[id(line), outcome] = monthly[outcome].mean().to_numpy(float)
+            line.set_ydata(means)
         ax = self.axes
         ax.relim()
         ax.autoscale_view(scalex=False)
@@ -185,7 +211,7 @@ class TrendChart:
         alt = self.words.text(
             "chart.alt_trend", outcome=indicator.name, unit=indicator.unit, start=self._starts
         )
-        return self.figure, alt
+        return plotting.literal_figure_text(self.figure), alt
 
 
 def trend_figures(
@@ -201,6 +227,8 @@ def trend_figures(
     ...     show(figure, alt=alt)
     """
     chart = TrendChart(data, words)
+    outcomes = list(outcomes)
+    chart.keep_plot_area(outcomes)
     for outcome in outcomes:
         yield chart.draw(outcome)
 
@@ -249,28 +277,56 @@ class EventStudyChart:
 
     def __init__(self, words: Words) -> None:
         self.words = words
-        self.figure = Figure(
-            figsize=EVENT_STUDY_SIZE,
-            dpi=plotting.DPI,
-            layout=plotting.FixedLayout(plotting.place_single_axes),
+        self.layout = plotting.FixedLayout(plotting.place_single_axes)
+        self.figure = plotting.RedrawnFigure(
+            figsize=EVENT_STUDY_SIZE, dpi=plotting.DPI, layout=self.layout
         )
         ax = self.axes = self.figure.subplots()
         self._groups = (
             _Intervals(ax, plotting.REFERENCE, words.text("chart.before_start")),
             _Intervals(ax, plotting.ESTIMATE, words.text("chart.after_start")),
         )
-        ax.axhline(0.0, color=plotting.REFERENCE, linewidth=0.8, zorder=0)
-        ax.axvline(-0.5, color=plotting.REFERENCE, linestyle=":", linewidth=0.8)
+        self._zero = ax.axhline(0.0, color=plotting.REFERENCE, linewidth=0.8, zorder=0)
+        # under the zero line, which a redrawn figure draws over the kept pixels
+        ax.axvline(-0.5, color=plotting.REFERENCE, linestyle=":", linewidth=0.8, zorder=-0.1)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_locator(MaxNLocator(nbins=6, steps=[1, 2, 5, 10]))
         ax.set_xlabel(words.text("chart.quarters_since_start"))
         self._legend: tuple[bool, ...] = ()
+        self._effects: dict[int, pd.DataFrame] = {}
+        self._scalex = True
 
-    @plotting.literal_text
+    def keep_plot_area(self, fits: list[tuple[str, AttGtResult]]) -> None:
+        """Draw every fit's figure in the same plot area and redraw only what differs.
+
+        The quarters axis spans those of all ``fits`` and the plot area fits the
+        texts of all of them; the axes, the start line and the legend are then
+        drawn once, and each outcome draws its zero line, estimates, y axis and
+        title over them.
+        """
+        self._effects = {id(fit): fit.aggregate("dynamic").effects for _, fit in fits}
+        spans = []
+        for outcome, fit in fits:
+            self.draw(fit, outcome)
+            spans.append(self.axes.get_xlim())
+        if spans:
+            self.axes.set_xlim(min(a for a, _ in spans), max(b for _, b in spans))
+            self._scalex = False
+        self.layout.fix_plot_area(self.figure, (self.draw(fit, o) for o, fit in fits))
+        self.figure.changing = [  # the zero line moves with the y axis
+            self._zero,
+            *(a for g in self._groups for a in (g.bars, g.caps, g.points)),
+            self.axes.yaxis,
+            *self.axes.spines.values(),  # over the tick marks, as in a whole draw
+            self.axes.title,
+        ]
+
     def draw(self, result: AttGtResult, outcome: str) -> tuple[Figure, str]:
         """The event-study figure of ``outcome`` from its ``att_gt`` fit, and its alt text."""
         words, ax = self.words, self.axes
-        effects = result.aggregate("dynamic").effects
+        effects = self._effects.get(id(result))
+        if effects is None:
+            effects = result.aggregate("dynamic").effects
         x = effects["event_time"].to_numpy(dtype=float)
         columns = [effects[c].to_numpy(dtype=float) for c in ("estimate", "ci_low", "ci_high")]
         post = x >= 0
@@ -282,8 +338,9 @@ class EventStudyChart:
             handles = [g.handle for g, s in zip(self._groups, shown, strict=True) if s]
             ax.legend(handles=handles, ncol=2, fontsize="small", frameon=False)
             self._legend = shown
+            self.figure.static_key = shown  # the legend is drawn with the kept pixels
         ax.relim()
-        ax.autoscale_view()
+        ax.autoscale_view(scalex=self._scalex)
         indicator = words.indicator(outcome)
         share = outcome_is_share(words, outcome)
         ax.set_ylabel(words.text("chart.effect_pp" if share else "chart.effect_vs_baseline"))
@@ -291,7 +348,8 @@ class EventStudyChart:
         ax.yaxis.set_major_formatter(
             TickLabels(words, factor=100, suffix=" pp" if share else "%", sign=True)
         )
-        return self.figure, words.text("chart.alt_event_study", outcome=indicator.name)
+        figure = plotting.literal_figure_text(self.figure)  # names from the data drawn as written
+        return figure, words.text("chart.alt_event_study", outcome=indicator.name)
 
 
 def event_study_figures(
@@ -302,6 +360,8 @@ def event_study_figures(
     Each figure is the previous one redrawn: show (or save) it before taking the next.
     """
     chart = EventStudyChart(words)
+    fits = list(fits)
+    chart.keep_plot_area(fits)
     for outcome, fit in fits:
         yield chart.draw(fit, outcome)
 

@@ -230,7 +230,7 @@ def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
 
     running = running_notebook(job)
     try:
-        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as km:
+        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as kernel:
             pm.execute_notebook(
                 str(job.notebook),
                 str(running),
@@ -240,7 +240,7 @@ def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
                 progress_bar=False,
                 log_output=False,
                 engine_name=ENGINE_NAME,
-                km=km,
+                kernel=kernel,
             )
     except BaseException:
         _keep_if_complete(running, job.executed_path)  # papermill writes it when a cell fails
