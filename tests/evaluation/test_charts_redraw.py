@@ -1,4 +1,4 @@
-"""A report's figures drawn on one figure, redrawn per outcome, look as if each were drawn afresh."""
+"""Figures drawn on one figure and redrawn per outcome look as if each were drawn afresh."""
 
 from __future__ import annotations
 
