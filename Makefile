@@ -64,12 +64,14 @@ format: setup ## apply ruff fixes and formatting
 	$(BIN)/ruff check --fix src tests benchmarks notebooks conftest.py
 	$(BIN)/ruff format src tests benchmarks notebooks conftest.py
 
-bench: setup ## run the benchmarks against their naive alternatives (about 15 minutes)
+bench: setup ## run the benchmarks against their limits and naive alternatives (about an hour)
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/methods.py
 	$(BIN)/python benchmarks/did_simulation.py
 	$(BIN)/python benchmarks/batch.py
+	$(BIN)/python benchmarks/charts.py
 	$(BIN)/python benchmarks/synth_pysyncon.py
+	$(BIN)/python benchmarks/summary.py
 
 clean: ## remove generated data, reports and caches (keeps .venv and raw data you added)
 	rm -rf data/processed/* reports/* .pytest_cache .ruff_cache

@@ -1,8 +1,8 @@
-"""Benchmark: region reports for all Flemish zones, workbench vs the naive loop.
+"""Benchmark: region reports, workbench vs the naive loop and vs the notebooks' own work.
 
 Usage::
 
-    .venv/bin/python benchmarks/batch.py [--zones N] [--workers 2]
+    .venv/bin/python benchmarks/batch.py [--zones N] [--workers 2] [--repeats 2]
 
 Builds the small demo in ``data/bench/batch`` (once), then, in the same run:
 
@@ -13,6 +13,10 @@ Builds the small demo in ``data/bench/batch`` (once), then, in the same run:
    local pool, both with warm kernels;
 4. the way a researcher would script it by hand: one zone after another, a
    ``papermill`` command line, then ``jupyter nbconvert --no-input``.
+
+5. every region with the project's outcomes, at 1 and 2 workers, against the
+   notebooks' own work (:mod:`batch_limit`: the cell times papermill recorded,
+   and the same code in plain processes), alternating runs.
 
 Prints the wall times and the ratios. Zones without an intervention get the
 descriptive part of the report.
@@ -27,6 +31,9 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+
+from batch_limit import measure
+from common import record
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -107,8 +114,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--zones", type=int, default=0, help="first N zones only (0 = all)")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--repeats", type=int, default=2, help="alternating runs of the limit measurement"
+    )
+    parser.add_argument("--limit-only", action="store_true", help="only the limit measurement")
     args = parser.parse_args()
     zones = prepare(WORK)
+    if args.limit_only:
+        record("batch", measure(WORK / "data" / "processed", WORK / "limit", args.repeats))
+        return
     zones = zones[: args.zones] if args.zones else zones
     write_config(WORK, zones, args.workers)
     print(f"{len(zones)} Flemish zones, {args.workers} workers")
@@ -128,6 +142,17 @@ def main() -> None:
     per_zone = naive / len(zones)
     print(f"naive papermill + nbconvert loop: {naive:6.1f} s  ({per_zone:.2f} s per zone)")
     print(f"speed-up: {naive / workbench:.1f}x (target >= 3x); cached rerun target < 5 s")
+    rows = [
+        (
+            f"batch, {len(zones)} BE zones",
+            workbench,
+            "s",
+            "naive papermill + nbconvert",
+            naive,
+            None,
+        )
+    ]
+    record("batch", rows + measure(WORK / "data" / "processed", WORK / "limit", args.repeats))
 
 
 if __name__ == "__main__":

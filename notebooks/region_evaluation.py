@@ -39,7 +39,7 @@ from IPython.display import Markdown, display
 from analysis.config import find_study
 from analysis.evaluation import evaluate_region, load_region, write_results
 from analysis.evaluation.caveats import data_caveats
-from analysis.evaluation.charts import plot_event_study, plot_trends, show
+from analysis.evaluation.charts import event_study_figures, show, trend_figures
 from analysis.evaluation.summary import (
     covers_markdown,
     glossary_markdown,
@@ -85,8 +85,7 @@ if evaluation.effects:
 # %% tags=["remove-input"]
 display(Markdown(words.md("report.details")))
 display(Markdown(words.md("report.trends")))
-for outcome in data.observed(outcomes):  # panel outcomes the data hold
-    figure, alt = plot_trends(data, outcome, words)
+for figure, alt in trend_figures(data, data.observed(outcomes), words):  # one figure, redrawn
     show(figure, alt=alt)
 
 # %% tags=["remove-input"]
@@ -95,8 +94,7 @@ event_studies = [
 ]
 if event_studies:
     display(Markdown(words.md("report.event_study")))
-for outcome, fit in event_studies:
-    figure, alt = plot_event_study(fit, outcome, words)
+for figure, alt in event_study_figures(event_studies, words):
     show(figure, alt=alt)
 
 # %% tags=["remove-input"]

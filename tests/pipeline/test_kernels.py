@@ -23,11 +23,18 @@ def probe_notebook(path: Path) -> Path:
     params.metadata["tags"] = ["parameters"]
     probe = (
         "import json, os\n"
-        "seen = {'leak': 'leak' in dir(), 'cwd': os.getcwd(), 'pid': os.getpid()}\n"
+        "stale = [k for k, v in list(globals().items()) if v == 'first' and k != 'region_id']\n"
+        "seen = {'leak': 'leak' in dir(), 'cwd': os.getcwd(), 'pid': os.getpid(),\n"
+        "        'stale': stale, 'outputs': len(Out)}\n"
         "open('seen.json', 'w').write(json.dumps(seen))\n"
         "leak = region_id"
     )
-    nb.cells = [nbformat.v4.new_markdown_cell("# Probe"), params, nbformat.v4.new_code_cell(probe)]
+    nb.cells = [
+        nbformat.v4.new_markdown_cell("# Probe"),
+        params,
+        nbformat.v4.new_code_cell(probe),
+        nbformat.v4.new_code_cell("region_id"),  # an output: Out, _ and _<n> hold the region
+    ]
     nb.metadata["kernelspec"] = {
         "name": "pilot-workbench",
         "display_name": "PW",
@@ -63,4 +70,5 @@ def test_a_reused_kernel_starts_each_region_clean_in_its_own_folder(tmp_path):
         shutdown_kernels()
     assert seen[0]["pid"] == seen[1]["pid"], "the same kernel ran both regions"
     assert seen[1]["leak"] is False, "the second region sees nothing of the first"
+    assert seen[1]["stale"] == [] and seen[1]["outputs"] == 0, "nor its outputs"
     assert [Path(s["cwd"]).parent.name for s in seen] == ["first", "second"]

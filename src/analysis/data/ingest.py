@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-from analysis.data import panel, quality, staging, validate
+from analysis.data import event_pass, panel, quality, staging, validate
 from analysis.data.contract import EVENT_TABLES, PLANNING_TABLES, TABLES
 from analysis.data.panel import intervention_id
 from analysis.data.readers import (
@@ -299,8 +299,7 @@ def _build(raw_dir: Path, build: Path) -> IngestSummary:
         validate.validate_small(con, sources)
         _materialise_small(con, sources)
         validate.validate_relations(con, sources)
-        event_rows = validate.validate_events(con, sources)
-        panel.aggregate_events(con, present)
+        event_rows = event_pass.aggregate_events(con, sources)
         ids = panel.resolve_interventions(con)
         panel.build_practice_month(con, present, aggregated, ids)
         counts = panel.present_count_columns(con)

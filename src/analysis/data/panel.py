@@ -91,25 +91,8 @@ def intervention_id(name: str) -> str:
     return re.sub(r"[^a-z0-9]+", "_", text.strip().lower()).strip("_")
 
 
-def aggregate_events(con: duckdb.DuckDBPyConnection, present: set[str]) -> None:
-    """Create ``agg_<table>`` (practice_id, month, counts) for each event table present.
-
-    With contacts also ``agg_repeats`` (:func:`aggregate_repeats`).
-    """
-    for table, counts in EVENT_COUNTS.items():
-        if table not in present:
-            continue
-        cols = ", ".join(f"{sql} AS {name}" for name, sql in counts.items())
-        con.execute(f"""
-            CREATE OR REPLACE TABLE agg_{table} AS
-            SELECT practice_id, CAST(date_trunc('month', date) AS DATE) AS month, {cols}
-            FROM typed_{table} GROUP BY ALL""")
-    if "contacts" in present:
-        aggregate_repeats(con)
-
-
-def aggregate_repeats(con: duckdb.DuckDBPyConnection) -> None:
-    """Create ``agg_repeats``: per practice-month, contacts with an ICPC code and repeats.
+def repeats_sql(source: str) -> str:
+    """SELECT of ``agg_repeats`` from ``source`` (practice_id, patient_id, date, icpc).
 
     A contact is a *repeat* when the same patient had a contact with the same
     complaint (:data:`ICPC_COMPLAINT`) at the same practice 1 to
@@ -119,16 +102,24 @@ def aggregate_repeats(con: duckdb.DuckDBPyConnection) -> None:
     counts the earlier contacts, so no patient data leave DuckDB.
     """
     days = REPEAT_WINDOW_DAYS
-    con.execute(f"""
-        CREATE OR REPLACE TABLE agg_repeats AS
+    return f"""
         SELECT practice_id, CAST(date_trunc('month', date) AS DATE) AS month,
                count(*) AS icpc_contacts, count(*) FILTER (earlier > 0) AS repeat_contacts
         FROM (SELECT practice_id, date,
                      count(*) OVER (PARTITION BY practice_id, patient_id, {ICPC_COMPLAINT}
                                     ORDER BY date RANGE BETWEEN INTERVAL {days} DAYS PRECEDING
                                                         AND INTERVAL 1 DAY PRECEDING) AS earlier
-              FROM typed_contacts WHERE nullif(trim(icpc), '') IS NOT NULL)
-        GROUP BY ALL""")
+              FROM {source} WHERE nullif(trim(icpc), '') IS NOT NULL)
+        GROUP BY ALL"""
+
+
+def aggregate_repeats(con: duckdb.DuckDBPyConnection, source: str = "typed_contacts") -> None:
+    """Create ``agg_repeats``: per practice-month, contacts with an ICPC code and repeats.
+
+    See :func:`repeats_sql`; ``source`` is a FROM item with the typed columns
+    ``practice_id``, ``patient_id``, ``date`` and ``icpc`` of the contacts.
+    """
+    con.execute(f"CREATE OR REPLACE TABLE agg_repeats AS {repeats_sql(source)}")
 
 
 def _count_columns(present: set[str], aggregated_columns: set[str]) -> list[str]:

@@ -40,7 +40,7 @@ DUCK_TYPES = {
     "month": "DATE",
     "boolean": "BOOLEAN",
 }
-_NUMERIC_SOURCE = (
+_INTEGER_SOURCE = (
     "TINYINT",
     "SMALLINT",
     "INTEGER",
@@ -50,10 +50,8 @@ _NUMERIC_SOURCE = (
     "USMALLINT",
     "UINTEGER",
     "UBIGINT",
-    "FLOAT",
-    "DOUBLE",
-    "DECIMAL",
 )
+_NUMERIC_SOURCE = (*_INTEGER_SOURCE, "FLOAT", "DOUBLE", "DECIMAL")
 
 
 @dataclass
@@ -574,6 +572,20 @@ def typed_sql(src: Source, f: Field) -> str:
                 f"WHEN lower({t}) IN ({falses}) THEN false END"
             )
     raise ValueError(f.dtype)
+
+
+def grouping_sql(src: Source, f: Field) -> str:
+    """SQL grouping the rows of ``src`` by column ``f`` as :func:`typed_sql` would, faster.
+
+    A ``key`` column is compared as text; a file that stores it as integers
+    groups by those integers instead (two integers are equal exactly when their
+    texts are), which spares casting every row to text.
+    """
+    col = src.columns.get(f.name)
+    source_type = src.source_types.get(col or "", "VARCHAR")
+    if f.dtype == "key" and source_type.startswith(_INTEGER_SOURCE):
+        return quote_ident(col)
+    return typed_sql(src, f)
 
 
 def raw_present_sql(src: Source, f: Field) -> str:

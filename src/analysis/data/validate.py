@@ -5,8 +5,9 @@ fields (type, emptiness, safe ids, allowed values, bounds, plausible years, one
 decimal mark), the relation checks from the tables' foreign keys, date order
 and date rules. Each check is a SQL boolean expression that is true for a bad
 row, so the checks of a table are counted in one aggregate pass over the file
-(parallel, no row numbers); only when something is wrong does a second,
-ordered query locate the first offending row, so that the
+(parallel, no row numbers; for the event tables the same pass aggregates them,
+see :mod:`analysis.data.event_pass`); only when something is wrong does a
+second, ordered query locate the first offending row, so that the
 :class:`~analysis.errors.InputError` can name file, line and column. Small
 tables are additionally validated with their pandera schema
 (:func:`analysis.data.contract.pandera_schema`).
@@ -127,7 +128,7 @@ def _explain_invalid(src: Source, f: Field, value: str | None) -> tuple[str, str
     return problem, hint
 
 
-def _column_checks(src: Source) -> list[Check]:
+def column_checks(src: Source) -> list[Check]:
     """The checks that the contract declares for each column of ``src`` present."""
     checks: list[Check] = []
     for f in src.spec.fields:
@@ -332,7 +333,7 @@ def check_columns(con: duckdb.DuckDBPyConnection, src: Source) -> int:
         Number of rows in the table.
     """
     t = src.table
-    n_rows = run_checks(con, src, _column_checks(src), f"raw_{t} t", f"rawlined_{t} t")
+    n_rows = run_checks(con, src, column_checks(src), f"raw_{t} t", f"rawlined_{t} t")
     if n_rows == 0:
         raise InputError(
             "the file has a header but no data rows",
@@ -409,7 +410,7 @@ def validate_small(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -
 
 # --------------------------------------------------------------------------- relations
 
-_WINDOW_JOIN = "LEFT JOIN practice_window w ON w.practice_id = t.practice_id"
+WINDOW_JOIN = "LEFT JOIN practice_window w ON w.practice_id = t.practice_id"
 
 
 def _reference_check(fk: ForeignKey) -> Check:
@@ -516,7 +517,7 @@ def check_relations(con: duckdb.DuckDBPyConnection, src: Source) -> None:
     checks = relation_checks(src.table)
     if not checks:
         return
-    join = _WINDOW_JOIN if TABLES[src.table].date_rule is not None else ""
+    join = WINDOW_JOIN if TABLES[src.table].date_rule is not None else ""
     t = src.table
     run_checks(con, src, checks, f"typed_{t} t {join}", f"lined_{t} t {join}")
 
@@ -647,18 +648,18 @@ def validate_relations(con: duckdb.DuckDBPyConnection, sources: dict[str, Source
         check_event_interventions(con, sources["events"])
 
 
-def validate_events(con: duckdb.DuckDBPyConnection, sources: dict[str, Source]) -> dict[str, int]:
-    """Column checks, references and dates of the event tables.
+def locate_problem(con: duckdb.DuckDBPyConnection, src: Source) -> int:
+    """Check an event table row by row; raise for its first bad row, with file, line and column.
+
+    The column checks come first, then the references and dates (needs
+    ``practice_window``). :mod:`analysis.data.event_pass` calls this only when
+    its single pass over the table found a problem.
 
     Returns
     -------
-    dict
-        Table -> number of rows.
+    int
+        Number of rows, when every check holds.
     """
-    rows = {}
-    for name, src in sources.items():
-        if not TABLES[name].event_level:
-            continue
-        rows[name] = check_columns(con, src)
-        check_relations(con, src)
-    return rows
+    n_rows = check_columns(con, src)
+    check_relations(con, src)
+    return n_rows

@@ -183,16 +183,48 @@ def execute_region(job: RegionJob, *, reuse_kernel: bool = False) -> RegionOutco
         Run in a warm kernel of this process and keep it for the next job (see
         :mod:`analysis.reporting.kernels`) instead of a kernel of its own.
     """
+    return complete_region(job, run_notebook(job, reuse_kernel=reuse_kernel))
+
+
+@dataclass(frozen=True)
+class NotebookRun:
+    """How a job's notebook execution ended (picklable): its error, if any, and its time."""
+
+    error: str | None
+    seconds: float
+
+
+def run_notebook(job: RegionJob, *, reuse_kernel: bool = False) -> NotebookRun:
+    """The first half of :func:`execute_region`: execute the notebook, write it, nothing else."""
     start = time.perf_counter()
     try:
         _fresh_folder(job.workdir)
         job.executed_path.parent.mkdir(parents=True, exist_ok=True)
         _execute_notebook(job, reuse_kernel)
-        render_html(job.executed_path, job.html_path, header=job.header, provenance=job.provenance)
-        published = _publish(job)
     except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
+        return NotebookRun(_describe_error(exc), time.perf_counter() - start)
+    return NotebookRun(None, time.perf_counter() - start)
+
+
+def complete_region(job: RegionJob, run: NotebookRun) -> RegionOutcome:
+    """The second half of :func:`execute_region`: render, publish and record (or withdraw).
+
+    A local batch calls it in its own process while the worker that ran the
+    notebook goes on with the next one (:func:`run_jobs_locally`).
+    """
+    start = time.perf_counter() - run.seconds  # the outcome's duration counts both halves
+    error = run.error
+    if error is None:
+        try:
+            render_html(
+                job.executed_path, job.html_path, header=job.header, provenance=job.provenance
+            )
+            published = _publish(job)
+        except Exception as exc:  # noqa: BLE001 - one region's failure must not stop the batch
+            error = _describe_error(exc)
+    if error is not None:
         _withdraw(job)
-        return _finish(job, "failed", start, error=_describe_error(exc))
+        return _finish(job, "failed", start, error=error)
     return _finish(job, "ok", start, published=published)
 
 
@@ -234,6 +266,11 @@ def execute_region_in_warm_kernel(job: RegionJob) -> RegionOutcome:
     return execute_region(job, reuse_kernel=True)
 
 
+def run_notebook_in_warm_kernel(job: RegionJob) -> NotebookRun:
+    """:func:`run_notebook` with ``reuse_kernel=True`` (picklable for process pools)."""
+    return run_notebook(job, reuse_kernel=True)
+
+
 def running_notebook(job: RegionJob) -> Path:
     """Where papermill writes the job's executed notebook until it is complete."""
     return job.executed_path.with_name(f"{job.executed_path.stem}{RUNNING_SUFFIX}")
@@ -246,7 +283,7 @@ def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
 
     running = running_notebook(job)
     try:
-        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as km:
+        with warm_kernel(job.kernel_name, job.workdir, keep=reuse_kernel) as kernel:
             pm.execute_notebook(
                 str(job.notebook),
                 str(running),
@@ -256,7 +293,7 @@ def _execute_notebook(job: RegionJob, reuse_kernel: bool) -> None:
                 progress_bar=False,
                 log_output=False,
                 engine_name=ENGINE_NAME,
-                km=km,
+                kernel=kernel,
             )
     except BaseException:
         _keep_if_complete(running, job.executed_path)  # papermill writes it when a cell fails
@@ -400,6 +437,9 @@ def run_jobs_locally(
     """Execute jobs in ``workers`` local processes, yielding outcomes as they finish.
 
     With ``reuse_kernels`` each process keeps one kernel for all its regions.
+    The workers only execute notebooks; this process renders each report and
+    records its run (:func:`complete_region`) while the worker goes on with its
+    next notebook, so that rendering costs the batch no time while a core is free.
     The processes and their kernels end with this process, even when it is
     killed (:mod:`analysis.reporting.lifetime`); on Ctrl-C, SIGTERM (see
     :func:`~analysis.reporting.lifetime.raise_on_sigterm`) or when the caller
@@ -408,7 +448,7 @@ def run_jobs_locally(
     """
     if not jobs:
         return
-    run = execute_region_in_warm_kernel if reuse_kernels else execute_region
+    run = run_notebook_in_warm_kernel if reuse_kernels else run_notebook
     pool = ProcessPoolExecutor(
         max_workers=max(1, min(workers, len(jobs))),
         mp_context=get_context("spawn"),
@@ -420,7 +460,9 @@ def run_jobs_locally(
         for job in jobs:
             on_event(job.label, "submitted")
         for future in as_completed(futures):
-            yield _result_or_failure(future, futures[future])
+            job = futures[future]
+            done = _result_or_failure(future, job)  # a crashed worker fails its region only
+            yield complete_region(job, done) if isinstance(done, NotebookRun) else done
     except BaseException:  # interrupted, terminated, or closed by the caller: stop now
         stop_pool(pool)
         raise
@@ -460,7 +502,8 @@ def _task_key(job: RegionJob) -> str:
     return f"{job.notebook.stem}-{job.edition or ''}-{job.region_id}-{uuid.uuid4().hex}"
 
 
-def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome:
+def _result_or_failure(future: Any, job: RegionJob) -> RegionOutcome | NotebookRun:
+    """What the worker returned, or the failed outcome of a worker that crashed."""
     try:
         return future.result()
     except Exception as exc:  # noqa: BLE001 - a crashed worker fails only its own region
