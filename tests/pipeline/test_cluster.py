@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.reporting.cluster import CONNECT_TIMEOUT_SETTING
+from analysis.reporting.layout import PLANNING_NOTEBOOKS
 from tests.pipeline.test_batch import two_pilots, use_regions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -36,7 +37,11 @@ def test_the_full_report_on_a_local_cluster_runs_every_notebook_once(project, co
     result = workbench(project, "report", "--scheduler", "local", "--workers", "2")
     assert result.returncode == 0, result.stderr[-3000:]
     finished = re.findall(r"^(\S+) · (\w+) · en: (\w+) \(", result.stderr, re.MULTILINE)
-    expected = [(r, n, "ok") for r in regions for n in NOTEBOOKS] + [("synthesis",) * 2 + ("ok",)]
+    expected = (
+        [(r, n, "ok") for r in regions for n in NOTEBOOKS]
+        + [("synthesis",) * 2 + ("ok",)]
+        + [("planning", n, "ok") for n in PLANNING_NOTEBOOKS]  # on the cluster too
+    )
     assert sorted(finished) == sorted(expected), "each notebook run exactly once"
     reports = project / "reports"
     index = (reports / "index.html").read_text(encoding="utf-8")
