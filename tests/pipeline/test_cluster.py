@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis.reporting.cluster import CONNECT_TIMEOUT_SETTING
-from analysis.reporting.layout import ReportLayout
+from analysis.reporting.layout import PLANNING_NOTEBOOKS, ReportLayout
 from tests.pipeline.test_batch import two_pilots, use_regions
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("pipeline")]
@@ -40,7 +40,11 @@ def test_the_full_report_on_a_local_cluster_runs_every_notebook_once(project, co
     finished = re.findall(
         r"^(\S+) · (\w+)(?: \d{4}-\d{2})? · en: (\w+) \(", result.stderr, re.MULTILINE
     )
-    expected = [(r, n, "ok") for r in regions for n in NOTEBOOKS] + [("synthesis",) * 2 + ("ok",)]
+    expected = (
+        [(r, n, "ok") for r in regions for n in NOTEBOOKS]
+        + [("synthesis",) * 2 + ("ok",)]
+        + [("planning", n, "ok") for n in PLANNING_NOTEBOOKS]  # on the cluster too
+    )
     assert sorted(finished) == sorted(expected), "each notebook run exactly once"
     reports = project / "reports"
     index = (reports / "index.html").read_text(encoding="utf-8")
