@@ -139,14 +139,21 @@ def _panels_exist(config: StudyConfig) -> bool:
     )
 
 
-def processed_data_hash(config: StudyConfig) -> str:
-    """Content hash of the processed panels a region notebook reads."""
+#: Processed tables the planning pages never read: the action log (a coach's new entry must
+#: not rerun them).
+PLANNING_UNREAD_TABLES = ("events.parquet",)
+
+
+def processed_data_hash(config: StudyConfig, leave_out: Sequence[str] = ()) -> str:
+    """Content hash of the processed tables (but the file names in ``leave_out``)."""
     if not _panels_exist(config):
         raise WorkbenchError(
             f"no processed data in {config.processed_dir}. "
             "Fix: run `workbench ingest` (or `workbench report`) first"
         )
-    return hash_files(config.processed_dir.glob("*.parquet"))
+    return hash_files(
+        path for path in config.processed_dir.glob("*.parquet") if path.name not in leave_out
+    )
 
 
 def region_table(config: StudyConfig) -> pd.DataFrame:
@@ -494,7 +501,7 @@ def plan_planning_jobs(
         )
     if not chosen:
         chosen = [n for n in PLANNING_NOTEBOOKS if (config.notebooks_dir / f"{n}.ipynb").is_file()]
-    data_hash = processed_data_hash(config)
+    data_hash = processed_data_hash(config, leave_out=PLANNING_UNREAD_TABLES)
     table = region_table(config)
     period = {"first_month": table["first_month"].min(), "last_month": table["last_month"].max()}
     now = datetime.now()

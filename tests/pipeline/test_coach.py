@@ -19,6 +19,7 @@ import pytest
 
 from analysis import pipeline
 from analysis.config import load_config
+from analysis.reporting.layout import PLANNING_NOTEBOOKS
 from analysis.words import Words
 from tests.pipeline.conftest import make_project, write_config
 
@@ -109,6 +110,8 @@ def test_a_logged_action_reruns_only_its_region(month_of_a_coach):
         (m["nl"], "region_evaluation"): "cached",
         (m["nl"], "region_monitor"): "cached",
         ("synthesis", "synthesis"): "cached",
+        # the planning pages never read the action log
+        **{("planning", notebook): "cached" for notebook in PLANNING_NOTEBOOKS},
     }
     edition = m["reports"] / m["be"] / "monitor" / f"{month(m['last'])}.nl.html"
     assert "Overleg met de zorgraad over de wachttijden" in edition.read_text(encoding="utf-8")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.evaluation.charts import _png
+from analysis import plotting
 from analysis.planning.capacity import BAND_AGES, RegionCapacity, capacity_outlook
 from analysis.planning.capacity_report import (
     by_gap_year,
@@ -93,5 +93,7 @@ def test_the_ranking_figure_draws_data_text_literally():
     )
     labels = [t.get_text() for t in figure.axes[0].get_yticklabels()]
     assert labels[0] == HOSTILE, "the earliest gap at the top, its name as written"
-    assert _png(figure, 50).startswith(b"\x89PNG"), "mathtext would fail on $\\euro$"
+    assert plotting.figure_png(figure, dpi=50).startswith(b"\x89PNG"), (
+        "mathtext would fail on $\\euro$"
+    )
     assert "3 regio's" in alt and "2035" in alt
