@@ -15,7 +15,13 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import (
+    FIRST_COMPLETED,
+    Future,
+    ProcessPoolExecutor,
+    ThreadPoolExecutor,
+    wait,
+)
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from multiprocessing import get_context
@@ -437,9 +443,10 @@ def run_jobs_locally(
     """Execute jobs in ``workers`` local processes, yielding outcomes as they finish.
 
     With ``reuse_kernels`` each process keeps one kernel for all its regions.
-    The workers only execute notebooks; this process renders each report and
-    records its run (:func:`complete_region`) while the worker goes on with its
-    next notebook, so that rendering costs the batch no time while a core is free.
+    The workers only execute notebooks; a thread of this process renders each
+    report and records its run (:func:`complete_region`) while the worker goes on
+    with its next notebook, so that rendering costs the batch no time while a
+    core is free.
     The processes and their kernels end with this process, even when it is
     killed (:mod:`analysis.reporting.lifetime`); on Ctrl-C, SIGTERM (see
     :func:`~analysis.reporting.lifetime.raise_on_sigterm`) or when the caller
@@ -455,17 +462,31 @@ def run_jobs_locally(
         initializer=init_pool_worker,
         initargs=(os.getpid(),),
     )
+    # reports are rendered in a thread: the main thread only waits, so that Ctrl-C and
+    # SIGTERM always reach it there (a library may swallow a KeyboardInterrupt)
+    reports = ThreadPoolExecutor(max_workers=1, thread_name_prefix="report")
     try:
-        futures = {pool.submit(run, job): job for job in jobs}
+        notebooks = {pool.submit(run, job): job for job in jobs}
         for job in jobs:
             on_event(job.label, "submitted")
-        for future in as_completed(futures):
-            job = futures[future]
-            done = _result_or_failure(future, job)  # a crashed worker fails its region only
-            yield complete_region(job, done) if isinstance(done, NotebookRun) else done
+        rendering: dict[Future, RegionJob] = {}
+        while notebooks or rendering:
+            done, _ = wait([*notebooks, *rendering], return_when=FIRST_COMPLETED)
+            for future in done:
+                if future in notebooks:
+                    job = notebooks.pop(future)
+                    ran = _result_or_failure(future, job)  # a crashed worker fails its region
+                    if isinstance(ran, NotebookRun):
+                        rendering[reports.submit(complete_region, job, ran)] = job
+                    else:
+                        yield ran
+                else:
+                    yield _result_or_failure(future, rendering.pop(future))
     except BaseException:  # interrupted, terminated, or closed by the caller: stop now
+        reports.shutdown(wait=False, cancel_futures=True)
         stop_pool(pool)
         raise
+    reports.shutdown()
     pool.shutdown()
 
 
