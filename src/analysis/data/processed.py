@@ -16,7 +16,7 @@ import pyarrow.parquet as pq
 
 from analysis.errors import WorkbenchError
 
-__all__ = ["processed_columns", "processed_path", "read_processed"]
+__all__ = ["processed_columns", "processed_path", "read_processed", "read_regions"]
 
 
 def processed_path(processed_dir: Path | str, name: str) -> Path:
@@ -44,3 +44,20 @@ def read_processed(
 def processed_columns(processed_dir: Path | str, name: str) -> list[str]:
     """The columns of table ``name``, read from the file's schema only."""
     return list(pq.read_schema(processed_path(processed_dir, name)).names)
+
+
+def read_regions(processed_dir: Path | str, region_id: str) -> pd.DataFrame:
+    """The processed regions table, checked to hold ``region_id``.
+
+    Raises
+    ------
+    WorkbenchError
+        The region is not in the table (the message lists some that are).
+    """
+    regions = read_processed(processed_dir, "regions")
+    if region_id not in set(regions["region_id"]):
+        raise WorkbenchError(
+            f"region {region_id!r} is not in {Path(processed_dir) / 'regions.parquet'}."
+            f" Fix: use one of {', '.join(sorted(regions['region_id'])[:8])}, …"
+        )
+    return regions

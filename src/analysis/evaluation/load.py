@@ -13,7 +13,7 @@ import duckdb
 import pandas as pd
 
 from analysis.data.contract import PLANNING_TABLES
-from analysis.data.processed import read_processed
+from analysis.data.processed import read_processed, read_regions
 from analysis.data.survey import SURVEY_TABLE, read_survey
 from analysis.errors import WorkbenchError
 
@@ -115,12 +115,7 @@ def load_region(processed_dir: Path | str, region_id: str) -> RegionData:
     'single_start'
     """
     processed_dir = Path(processed_dir)
-    regions = read_processed(processed_dir, "regions")
-    if region_id not in set(regions["region_id"]):
-        raise WorkbenchError(
-            f"region {region_id!r} is not in {processed_dir / 'regions.parquet'}."
-            f" Fix: use one of {', '.join(sorted(regions['region_id'])[:8])}, …"
-        )
+    regions = read_regions(processed_dir, region_id)
     region = regions.set_index("region_id").loc[region_id].copy()
     region["region_id"] = region_id
     same_country = regions.loc[regions["country"] == region["country"], "region_id"]

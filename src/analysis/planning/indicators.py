@@ -264,12 +264,12 @@ def need_indicators(
     """
     if months < 1:
         raise WorkbenchError(f"months must be at least 1, not {months!r}")
-    regions = read_processed(processed_dir, "regions")
-    regions = regions[regions["country"] == country]
+    all_regions = read_processed(processed_dir, "regions")
+    regions = all_regions[all_regions["country"] == country]
     if regions.empty:
         raise WorkbenchError(
             f"no regions of country {country!r} in the processed data. Fix: use one of "
-            f"{', '.join(sorted(read_processed(processed_dir, 'regions')['country'].unique()))}"
+            f"{', '.join(sorted(all_regions['country'].unique()))}"
         )
     panel_names = [i for i in indicators if i not in POPULATION_INDICATORS]
     needed = {

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.data.processed import read_processed
+from analysis.data.processed import read_processed, read_regions
 from analysis.errors import WorkbenchError
 from analysis.evaluation.load import RegionData
 from analysis.methods.seasonal import SEASONAL_BASELINE_MIN
@@ -53,14 +53,8 @@ def edition_end(as_of: str | None) -> pd.Timestamp | None:
 
 
 def _region_row(processed_dir: Path, region_id: str) -> pd.Series:
-    regions = read_processed(processed_dir, "regions")
-    rows = regions[regions["region_id"] == region_id]
-    if rows.empty:
-        raise WorkbenchError(
-            f"region {region_id!r} is not in {processed_dir / 'regions.parquet'}."
-            f" Fix: use one of {', '.join(sorted(regions['region_id'])[:8])}, …"
-        )
-    return rows.iloc[0]
+    regions = read_regions(processed_dir, region_id)
+    return regions[regions["region_id"] == region_id].iloc[0]
 
 
 def pilot_start(
